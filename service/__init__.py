@@ -1,0 +1,1 @@
+"""vehicle-connect: connect sessions between apps, car makers' clouds and Redis."""

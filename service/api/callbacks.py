@@ -1,0 +1,64 @@
+"""Provider redirect targets: `GET /callbacks/{provider}`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import RedirectResponse
+
+from service.api.deps import ContextDep
+from service.api.responses import problems
+from service.config import ProviderName
+from service.errors import (
+    ConnectInvalidAuthCode,
+    ConnectInvalidIssuer,
+    ConnectInvalidState,
+    ConnectProviderNotAllowed,
+    ConnectSessionExpired,
+    ConnectSessionNotFound,
+    ConnectVehicleNotPending,
+    ProviderError,
+    ProviderUnavailable,
+    StoreUnavailable,
+    ValidationFailed,
+)
+from service.flows.external import complete_with_state
+from service.navigation import next_page
+from service.providers.base import LegResult
+
+router = APIRouter(tags=["provider callbacks"])
+
+QueryValue = Annotated[str | None, Query(max_length=4096)]
+
+
+@router.get(
+    "/callbacks/{provider}",
+    operation_id="providerCallback",
+    summary="OAuth redirect target of a provider",
+    status_code=302,
+    response_class=RedirectResponse,
+    responses=problems(
+        ValidationFailed, ConnectInvalidState, ConnectInvalidIssuer, ConnectInvalidAuthCode,
+        ConnectProviderNotAllowed, ConnectSessionNotFound, ConnectSessionExpired,
+        ConnectVehicleNotPending, ProviderUnavailable, ProviderError, StoreUnavailable,
+    ),
+)
+async def provider_callback(
+    ctx: ContextDep,
+    provider: ProviderName,
+    state: QueryValue = None,
+    code: QueryValue = None,
+    error: QueryValue = None,
+    error_description: QueryValue = None,
+    issuer: QueryValue = None,
+) -> RedirectResponse:
+    """Complete the leg the state names, then send the browser to the session's next page."""
+    result = LegResult(
+        code=code or None,
+        error=error or None,
+        error_description=error_description,
+        issuer=issuer,
+    )
+    session = await complete_with_state(ctx, state, result, provider_name=provider)
+    return RedirectResponse(next_page(session, ctx.urls), status_code=302)

@@ -1,0 +1,51 @@
+"""Request dependencies: the app context and the authenticated owner."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPBearer
+
+from service.context import AppContext
+from service.domain.models import Owner
+from service.errors import Forbidden
+
+_bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
+
+
+def get_context(request: Request) -> AppContext:
+    """The app's context."""
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+async def current_owner(
+    request: Request,
+    ctx: ContextDep,
+    user_id: Annotated[str, Path(alias="userId", min_length=1, max_length=128)],
+    _scheme: Annotated[object, Security(_bearer)] = None,
+) -> Owner:
+    """The caller, who must be the user named in the path."""
+    owner = await ctx.verifier.verify(request.headers.get("authorization"))
+    if owner.user_id != user_id:
+        raise Forbidden("You may only access your own sessions and vehicles.")
+    return owner
+
+
+OwnerDep = Annotated[Owner, Depends(current_owner)]
+
+
+async def any_caller(
+    request: Request,
+    ctx: ContextDep,
+    _scheme: Annotated[object, Security(_bearer)] = None,
+) -> Owner:
+    """Any authenticated caller (routes without a user in the path)."""
+    return await ctx.verifier.verify(request.headers.get("authorization"))
+
+
+CallerDep = Annotated[Owner, Depends(any_caller)]

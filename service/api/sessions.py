@@ -1,0 +1,202 @@
+"""Connect session endpoints (Jedlix Connect compatible)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query
+
+from service.api.deps import ContextDep, OwnerDep
+from service.api.present import session_out
+from service.api.responses import problems
+from service.api.schemas import (
+    AuthorizeRequest,
+    ConnectSessionOut,
+    CreateSessionRequest,
+    RelayRequest,
+    ReconnectRequest,
+)
+from service.domain.states import SessionStatus
+from service.errors import (
+    AuthTokenExpired,
+    AuthTokenInvalid,
+    AuthTokenMissing,
+    ConnectedVehicleNotFound,
+    ConnectInvalidAuthCode,
+    ConnectInvalidIssuer,
+    ConnectInvalidState,
+    ConnectMultipleVehiclesNotAllowed,
+    ConnectProviderNotAllowed,
+    ConnectProviderNotSupportedForVehicle,
+    ConnectSessionExpired,
+    ConnectSessionNotFound,
+    ConnectVehicleLimitReached,
+    ConnectVehicleNotAuthorized,
+    ConnectVehicleNotPending,
+    Forbidden,
+    PayloadTooLarge,
+    ProviderError,
+    ProviderUnavailable,
+    StoreUnavailable,
+    ValidationFailed,
+)
+from service.flows.external import authorize_session, start_leg
+from service.flows.relay import relay
+from service.flows.sessions import (
+    cancel_session,
+    create_session,
+    list_sessions,
+    read_session,
+    reconnect_vehicle,
+)
+
+router = APIRouter(prefix="/api/v1/users/{userId}", tags=["connect sessions"])
+
+SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
+_COMMON = (
+    AuthTokenMissing, AuthTokenInvalid, AuthTokenExpired, Forbidden, ValidationFailed,
+    StoreUnavailable,
+)
+
+
+@router.post(
+    "/vehicles/connect-sessions",
+    status_code=201,
+    operation_id="createConnectSession",
+    summary="Create a connect session",
+    responses=problems(
+        *_COMMON, PayloadTooLarge, ConnectProviderNotAllowed,
+        ConnectProviderNotSupportedForVehicle, ConnectVehicleLimitReached, ProviderUnavailable,
+        ProviderError,
+    ),
+)
+async def create_connect_session(
+    ctx: ContextDep,
+    owner: OwnerDep,
+    body: Annotated[CreateSessionRequest | None, Body()] = None,
+) -> ConnectSessionOut:
+    """Create a session; with a provider the external leg starts at once."""
+    request = body or CreateSessionRequest()
+    created = await create_session(
+        ctx,
+        owner,
+        provider=request.provider,
+        vehicle_profile_id=request.vehicle_profile_id,
+        vin=request.vin,
+        label=request.label,
+        scopes=request.scopes,
+        redirect_uri=request.redirect_uri,
+        language=request.language,
+    )
+    session = created.session
+    if request.provider is not None:
+        session = await start_leg(ctx, owner, session.id, request.provider)
+    return session_out(session, ctx.urls)
+
+
+@router.post(
+    "/vehicles/{vehicleId}/connect-sessions",
+    status_code=201,
+    operation_id="reconnectVehicle",
+    summary="Re-connect an existing vehicle with its provider",
+    responses=problems(
+        *_COMMON, PayloadTooLarge, ConnectedVehicleNotFound, ConnectProviderNotAllowed,
+        ProviderUnavailable, ProviderError,
+    ),
+)
+async def reconnect_connect_session(
+    ctx: ContextDep,
+    owner: OwnerDep,
+    vehicle_id: Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)],
+    body: Annotated[ReconnectRequest | None, Body()] = None,
+) -> ConnectSessionOut:
+    """A new session for a vehicle the user already has, started at its provider."""
+    request = body or ReconnectRequest()
+    created = await reconnect_vehicle(
+        ctx, owner, vehicle_id, request.redirect_uri, request.language
+    )
+    assert created.session.provider is not None
+    session = await start_leg(ctx, owner, created.session.id, created.session.provider)
+    return session_out(session, ctx.urls)
+
+
+@router.get(
+    "/connect-sessions/{sessionId}",
+    operation_id="getConnectSession",
+    summary="Read a connect session",
+    responses=problems(*_COMMON, ConnectSessionNotFound),
+)
+async def get_connect_session(
+    ctx: ContextDep, owner: OwnerDep, session_id: SessionId
+) -> ConnectSessionOut:
+    """The session, with expiry applied."""
+    return session_out((await read_session(ctx, owner, session_id)).session, ctx.urls)
+
+
+@router.get(
+    "/connect-sessions",
+    operation_id="listConnectSessions",
+    summary="List the user's connect sessions, newest first",
+    responses=problems(*_COMMON),
+)
+async def list_connect_sessions(
+    ctx: ContextDep,
+    owner: OwnerDep,
+    status: Annotated[SessionStatus | None, Query()] = None,
+) -> list[ConnectSessionOut]:
+    """The user's sessions, filtered by status."""
+    return [session_out(s, ctx.urls) for s in await list_sessions(ctx, owner, status)]
+
+
+@router.post(
+    "/connect-sessions/{sessionId}/info",
+    operation_id="relayConnectSessionInfo",
+    summary="Relay what the web view captured at redirectUrl",
+    responses=problems(
+        *_COMMON, PayloadTooLarge, ConnectSessionNotFound, ConnectSessionExpired,
+        ConnectVehicleNotPending, ConnectInvalidState, ConnectInvalidIssuer,
+        ConnectInvalidAuthCode, ProviderUnavailable, ProviderError,
+    ),
+)
+async def relay_connect_session_info(
+    ctx: ContextDep, owner: OwnerDep, session_id: SessionId, body: RelayRequest
+) -> ConnectSessionOut:
+    """Advance the session with the captured redirect URL, cookies and body."""
+    session = await relay(ctx, owner, session_id, body.redirect_url, body.cookies, body.body)
+    return session_out(session, ctx.urls)
+
+
+@router.post(
+    "/connect-sessions/{sessionId}/authorize",
+    operation_id="authorizeConnectSession",
+    summary="Check with the provider that the vehicle is authorized and bind it",
+    responses=problems(
+        *_COMMON, PayloadTooLarge, ConnectSessionNotFound, ConnectSessionExpired,
+        ConnectVehicleNotPending, ConnectVehicleNotAuthorized, ConnectInvalidAuthCode,
+        ConnectMultipleVehiclesNotAllowed, ProviderUnavailable, ProviderError,
+    ),
+)
+async def authorize_connect_session(
+    ctx: ContextDep,
+    owner: OwnerDep,
+    session_id: SessionId,
+    body: Annotated[AuthorizeRequest | None, Body()] = None,
+) -> ConnectSessionOut:
+    """Chargetrip's authorizeConnectedVehicle."""
+    code = body.options.code if body else None
+    return session_out(await authorize_session(ctx, owner, session_id, code), ctx.urls)
+
+
+@router.delete(
+    "/connect-sessions/{sessionId}",
+    operation_id="cancelConnectSession",
+    summary="Cancel a connect session",
+    responses=problems(
+        *_COMMON, ConnectSessionNotFound, ConnectSessionExpired, ConnectVehicleNotPending
+    ),
+)
+async def cancel_connect_session(
+    ctx: ContextDep, owner: OwnerDep, session_id: SessionId
+) -> ConnectSessionOut:
+    """Cancel an open session."""
+    return session_out(await cancel_session(ctx, owner, session_id), ctx.urls)

@@ -1,0 +1,1 @@
+"""Pure domain: states, the transition table, session and vehicle models, the catalogue."""

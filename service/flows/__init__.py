@@ -1,0 +1,1 @@
+"""Use cases: create, start, relay, callback, authorize, choose, cancel, expire."""

@@ -1,0 +1,93 @@
+"""Bind a provider vehicle to the user: one vehicle per car, the limit held atomically."""
+
+from __future__ import annotations
+
+import uuid
+
+from service.context import AppContext
+from service.domain.catalogue import find_profile
+from service.domain.models import (
+    ConsumedState,
+    Owner,
+    Session,
+    SessionError,
+    Vehicle,
+    VehicleDetails,
+    VehicleStatus,
+    utcnow,
+)
+from service.domain.states import Trigger
+from service.providers.base import Credentials, ProviderVehicle
+from service.store.sessions import Versioned
+
+_VEHICLE_NAMESPACE = uuid.UUID("6f0f6a39-5a6c-4be4-9d0e-5b1c2f9e7a10")
+
+
+def vehicle_id_for(owner: Owner, car: ProviderVehicle, provider: str) -> str:
+    """The same car (by VIN, else by provider id) always maps to the same vehicle id."""
+    natural = f"vin:{car.vin}" if car.vin else f"{provider}:{car.provider_vehicle_id}"
+    return str(uuid.uuid5(_VEHICLE_NAMESPACE, f"{owner.key}\x00{natural}"))
+
+
+def credentials_context(owner: Owner, vehicle_id: str) -> str:
+    """Associated data binding a credentials envelope to its vehicle."""
+    return f"credentials\x00{owner.key}\x00{vehicle_id}"
+
+
+async def bind_vehicle(
+    ctx: AppContext,
+    current: Versioned,
+    trigger: Trigger,
+    car: ProviderVehicle,
+    credentials: Credentials,
+    consumed: ConsumedState | None,
+) -> Versioned | None:
+    """Authorize the session with this car, or fail it at the vehicle limit; None if stale."""
+    session = current.session
+    owner = session.owner
+    assert session.provider is not None
+    provider = ctx.providers.get(session.provider)
+    vehicle_id = vehicle_id_for(owner, car, session.provider.value)
+    existing = await ctx.vehicles.get(owner, vehicle_id)
+    profile_id = session.vehicle_profile_id or (existing.vehicle_profile_id if existing else None)
+    profile = find_profile(profile_id) if profile_id else None
+    now = utcnow()
+    vehicle = Vehicle(
+        id=vehicle_id,
+        user_id=owner.user_id,
+        client_id=owner.client_id,
+        provider=session.provider,
+        provider_vehicle_id=car.provider_vehicle_id,
+        vin=car.vin,
+        label=session.label or (existing.label if existing else None) or car.name,
+        vehicle_profile_id=profile_id,
+        details=VehicleDetails(
+            brand=car.brand or (profile.brand if profile else None),
+            model=car.model or (profile.model if profile else None),
+            version=car.version or (profile.version if profile else None),
+        ),
+        capabilities=list(provider.capabilities if provider else ()),
+        status=VehicleStatus.AUTHORIZED,
+        created_at=existing.created_at if existing else now,
+        updated_at=now,
+    )
+    authorized = session.transit(
+        trigger, now, vehicle_id=vehicle_id, vin=car.vin, consumed=consumed, error=None
+    )
+    limit = ctx.client(owner.client_id).max_vehicles_per_user
+    refused = session.transit(
+        Trigger.FAIL,
+        now,
+        consumed=consumed,
+        error=SessionError(
+            code="CONNECT_VEHICLE_LIMIT_REACHED",
+            message=f"This user already has the maximum of {limit} connected vehicle(s)",
+        ),
+    )
+    envelope = ctx.keyring.encrypt_json(
+        credentials.to_json(), credentials_context(owner, vehicle_id)
+    )
+    result = await ctx.sessions.bind_vehicle(
+        current, authorized, refused, vehicle, envelope, limit
+    )
+    return None if result is None else result[0]

@@ -1,0 +1,103 @@
+"""The redirect relay (`/info`): what the app's web view captured, parsed and checked."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from service.context import AppContext
+from service.domain.models import Owner, Session
+from service.errors import ConnectInvalidState, ValidationFailed
+from service.flows.external import complete_with_state
+from service.flows.sessions import read_session
+from service.providers.base import LegResult
+
+_MAX_COOKIE_VALUE = 4096
+
+
+@dataclass(frozen=True)
+class CapturedRedirect:
+    """The query of the URL the web view stopped at."""
+
+    params: dict[str, str]
+
+    def get(self, name: str) -> str | None:
+        """A query parameter, or None."""
+        return self.params.get(name)
+
+
+def parse_captured_url(url: str) -> CapturedRedirect:
+    """Parse a captured redirect URL (custom scheme or https); 422 when it is not a URL."""
+    try:
+        parts = urlsplit(url.strip())
+        pairs = parse_qsl(parts.query, keep_blank_values=True, max_num_fields=50)
+    except ValueError:
+        raise _invalid("redirectUrl", "not a URL") from None
+    if not parts.scheme or not parts.scheme.isascii() or any(ord(c) < 32 for c in url):
+        raise _invalid("redirectUrl", "not an absolute URL")
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        params.setdefault(name, value)
+    return CapturedRedirect(params)
+
+
+def cookie_value(name: str, raw: str) -> str:
+    """A relayed cookie value: raw, or the devtools row `name<TAB>value<TAB>domain...`."""
+    if "\t" in raw:
+        columns = raw.split("\t")
+        value = columns[1] if columns[0].strip() == name and len(columns) > 1 else columns[0]
+    else:
+        value = raw
+    value = value.strip()
+    if not value or len(value) > _MAX_COOKIE_VALUE or any(ord(c) < 32 or c == ";" for c in value):
+        raise _invalid(f"cookies.{name}", "not a cookie value")
+    return value
+
+
+def relayed_body(raw: str | None) -> str | None:
+    """The page body as relayed: a JSON-encoded string (Android) or the plain text."""
+    if raw is None:
+        return None
+    if len(raw) >= 2 and raw[0] == raw[-1] == '"':
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            return raw
+        return decoded if isinstance(decoded, str) else raw
+    return raw
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{field}: {message}", extra={"errors": [{"field": field, "message": message}]}
+    )
+
+
+async def relay(
+    ctx: AppContext,
+    owner: Owner,
+    session_id: str,
+    redirect_url: str | None,
+    cookies: dict[str, str] | None,
+    body: str | None = None,
+) -> Session:
+    """Advance the session with what the web view captured; unchanged when nothing came."""
+    current = await read_session(ctx, owner, session_id)
+    if not redirect_url:
+        return current.session
+    captured = parse_captured_url(redirect_url)
+    state, code, error = captured.get("state"), captured.get("code"), captured.get("error")
+    if state is None:
+        if code is None and error is None:
+            return current.session
+        raise ConnectInvalidState("The captured redirect carries no state.")
+    result = LegResult(
+        code=code or None,
+        error=error or None,
+        error_description=captured.get("error_description"),
+        issuer=captured.get("issuer"),
+        cookies={name: cookie_value(name, value) for name, value in (cookies or {}).items()},
+        body=relayed_body(body),
+    )
+    return await complete_with_state(ctx, state, result, expected=(owner, session_id))

@@ -1,0 +1,125 @@
+"""Exception handlers: every failure becomes a problem document (or an HTML page for browsers)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.domain.states import SessionStatus, TransitionRefused
+from service.errors import (
+    PROBLEM_MEDIA_TYPE,
+    ConnectSessionExpired,
+    ConnectVehicleNotPending,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    StoreUnavailable,
+    ValidationFailed,
+)
+from service.web.render import render
+
+log = logging.getLogger("vehicle_connect")
+
+_BROWSER_PREFIXES = ("/web/", "/sandbox/", "/callbacks/")
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.url.path.startswith(_BROWSER_PREFIXES) and "text/html" in accept
+
+
+def problem_response(request: Request, error: ProblemError) -> Response:
+    """Render error as problem+json, or as a readable page for a browser on a hosted route."""
+    headers = dict(error.headers)
+    if error.status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    if _wants_html(request):
+        page = render(
+            "error.html",
+            status_code=error.status,
+            title=error.title,
+            detail=error.detail,
+            code=error.code,
+        )
+        page.headers.update(headers)
+        return page
+    return JSONResponse(
+        error.to_problem(request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    for item in exc.errors():
+        location = [str(part) for part in item.get("loc", ()) if part != "body"]
+        found.append({"field": ".".join(location) or "body", "message": str(item.get("msg"))})
+    return found[:20]
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    return problem_response(request, exc)
+
+
+async def _on_validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    if any(item.get("type") == "json_invalid" for item in exc.errors()):
+        detail = "The body is not valid JSON"
+    else:
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:3])
+    return problem_response(request, ValidationFailed(detail, extra={"errors": errors}))
+
+
+async def _on_http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    error: ProblemError
+    if exc.status_code == 404:
+        error = NotFound(f"No route {request.url.path}")
+    elif exc.status_code == 405:
+        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+    elif exc.status_code == 413:
+        error = PayloadTooLarge()
+    else:
+        error = ValidationFailed(str(exc.detail))
+        error.status = exc.status_code  # type: ignore[misc]
+    return problem_response(request, error)
+
+
+async def _on_transition_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TransitionRefused)
+    if exc.status == SessionStatus.EXPIRED:
+        return problem_response(request, ConnectSessionExpired())
+    return problem_response(
+        request, ConnectVehicleNotPending(f"The connect session is {exc.status.value}.")
+    )
+
+
+async def _on_store_error(request: Request, exc: Exception) -> Response:
+    log.error("store unavailable: %s", type(exc).__name__)
+    return problem_response(request, StoreUnavailable("The session store cannot be reached"))
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register every handler on app."""
+    handlers: dict[Any, Any] = {
+        ProblemError: _on_problem,
+        RequestValidationError: _on_validation,
+        StarletteHTTPException: _on_http,
+        TransitionRefused: _on_transition_refused,
+        RedisError: _on_store_error,
+        ConnectionError: _on_store_error,
+        TimeoutError: _on_store_error,
+    }
+    for exc_class, handler in handlers.items():
+        app.add_exception_handler(exc_class, handler)

@@ -1,0 +1,162 @@
+"""ASGI middleware: correlation ids, JSON request logs, and the request body limit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.errors import PROBLEM_MEDIA_TYPE, PayloadTooLarge
+
+log = logging.getLogger("vehicle_connect.access")
+
+_CORRELATION_HEADERS = (b"jedlix-correlationid", b"x-request-id")
+_MAX_ID_LENGTH = 128
+
+
+def _safe_id(value: bytes) -> bytes | None:
+    text = value.decode("latin-1").strip()
+    if 0 < len(text) <= _MAX_ID_LENGTH and all(c.isalnum() or c in "-_.:" for c in text):
+        return text.encode()
+    return None
+
+
+class CorrelationMiddleware:
+    """Echo Jedlix-CorrelationId / X-Request-Id (making an X-Request-Id) and log each request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one HTTP request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        echoed: list[tuple[bytes, bytes]] = []
+        for name, value in scope["headers"]:
+            if name in _CORRELATION_HEADERS and (safe := _safe_id(value)) is not None:
+                echoed.append((name, safe))
+        if not echoed:
+            echoed.append((b"x-request-id", uuid.uuid4().hex.encode()))
+        scope.setdefault("state", {})["correlation_id"] = echoed[0][1].decode()
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_ids(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), *echoed]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_ids)
+        finally:
+            route = scope.get("route")
+            log.info(
+                "request",
+                extra={
+                    "fields": {
+                        "method": scope["method"],
+                        "route": getattr(route, "path", None) or "unmatched",
+                        "status": status,
+                        "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                        "correlationId": echoed[0][1].decode(),
+                    }
+                },
+            )
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over the limit with 413 PAYLOAD_TOO_LARGE."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check Content-Length, then count streamed bytes."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await _send_too_large(scope, send, self.max_bytes)
+            return
+        seen = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not response_started:
+                await _send_too_large(scope, send, self.max_bytes)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_too_large(scope: Scope, send: Send, limit: int) -> None:
+    error = PayloadTooLarge(f"The request body is larger than {limit} bytes")
+    body = json.dumps(error.to_problem(scope.get("path", ""))).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as JSON, with its structured fields."""
+        entry: MutableMapping[str, Any] = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            entry.update(fields)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(level: str) -> None:
+    """JSON logs on stderr for the service's loggers."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger("vehicle_connect")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,1 @@
+"""Connectivity providers: one module each behind the interface in base.py."""

@@ -1,0 +1,129 @@
+"""The provider interface: start an external leg, complete it, authorize on request.
+
+Providers do their I/O here and return plain results; flows decide the transition.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar
+
+from service.config import ProviderName
+from service.domain.models import RedirectInfo, Session
+from service.errors import ConnectVehicleNotAuthorized
+
+
+@dataclass(frozen=True)
+class LegStart:
+    """How the app's web view starts an external leg."""
+
+    authorize_url: str
+    external_redirect_url: str | None = None
+    """The prefix the web view waits for; None: the session's hosted redirect."""
+    redirect_info: RedirectInfo | None = None
+    secret: dict[str, str] = field(default_factory=dict)
+    """Kept encrypted with the session (a PKCE verifier, say); never leaves the server."""
+
+
+@dataclass(frozen=True)
+class LegResult:
+    """What came back from the provider: a callback's query or an app's relay."""
+
+    code: str | None = None
+    error: str | None = None
+    error_description: str | None = None
+    issuer: str | None = None
+    cookies: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+
+    def fingerprint_source(self) -> str:
+        """The part that identifies this result: its code, or its error."""
+        return f"code:{self.code}" if self.code else f"error:{self.error}"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Provider tokens, normalised with an absolute expiry."""
+
+    access_token: str
+    refresh_token: str | None
+    expires_at: float
+    token_type: str = "Bearer"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_token_response(cls, payload: dict[str, Any], now: float | None = None) -> Credentials:
+        """Normalise an OAuth token response."""
+        issued = time.time() if now is None else now
+        return cls(
+            access_token=str(payload["access_token"]),
+            refresh_token=payload.get("refresh_token"),
+            expires_at=issued + float(payload.get("expires_in", 3600)),
+            token_type=str(payload.get("token_type", "Bearer")),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """A dict for encryption at rest."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Credentials:
+        """Back from to_json."""
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ProviderVehicle:
+    """A vehicle found on the provider account."""
+
+    provider_vehicle_id: str
+    vin: str | None
+    name: str | None = None
+    brand: str | None = None
+    model: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class Denied:
+    """The provider or the user refused: the session fails with this code."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Credentials obtained and the vehicles they reach."""
+
+    credentials: Credentials
+    vehicles: list[ProviderVehicle]
+
+
+Outcome = Denied | Linked
+
+
+class Provider(ABC):
+    """One connectivity provider."""
+
+    name: ClassVar[ProviderName]
+    display_name: ClassVar[str]
+    capabilities: ClassVar[tuple[str, ...]] = ("chargeState", "stateOfCharge")
+
+    @abstractmethod
+    async def start(self, session: Session, state: str) -> LegStart:
+        """Begin the external leg: authorize URL and what the web view must relay."""
+
+    @abstractmethod
+    async def complete(self, session: Session, result: LegResult, secret: dict[str, str]) -> Outcome:
+        """Finish the leg from the provider's answer: exchange the code, list vehicles."""
+
+    async def authorize(self, session: Session, code: str | None, secret: dict[str, str]) -> Outcome:
+        """Chargetrip's authorize: check with the provider; by default needs the code."""
+        if not code:
+            raise ConnectVehicleNotAuthorized(
+                "The vehicle does not seem to be authorized yet. Complete the authorization flow."
+            )
+        return await self.complete(session, LegResult(code=code), secret)

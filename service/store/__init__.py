@@ -1,0 +1,1 @@
+"""Redis repository: keys, Lua compare-and-set, TTLs, and the embedded fallback."""

@@ -1,0 +1,40 @@
+"""Open the Redis connection: a real server, a cluster, or the embedded in-process store."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import fakeredis
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from service.config import Settings
+
+log = logging.getLogger("vehicle_connect")
+
+RedisClient = Any
+"""redis.asyncio.Redis, RedisCluster or the embedded FakeAsyncRedis (same command surface)."""
+
+
+def open_redis(settings: Settings) -> RedisClient:
+    """A client for the configured store; the embedded one (with a warning) without REDIS_URL."""
+    if settings.redis_url is None:
+        log.warning(
+            "REDIS_URL is not set: using the embedded in-memory store; "
+            "all data is lost when the process stops"
+        )
+        return fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer(), decode_responses=True)
+    timeout = settings.redis_timeout_seconds
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 30,
+    }
+    if settings.redis_cluster:
+        return RedisCluster.from_url(settings.redis_url, **options)
+    return Redis.from_url(settings.redis_url, **options)

@@ -1,0 +1,76 @@
+"""Lua scripts: every change of a session is one atomic compare-and-set on its version.
+
+A session record is the string `<version>:<json>`; version 0 means "absent".
+"""
+
+from __future__ import annotations
+
+_READ_VERSION = """
+local current = redis.call('GET', KEYS[1])
+local version = 0
+if current then version = tonumber(string.match(current, '^(%d+):')) end
+if version ~= tonumber(ARGV[1]) then return -1 end
+local next_version = version + 1
+"""
+
+# KEYS: session, [index]; ARGV: expected version, json, ttl ms, [created ms, id, index ttl ms]
+SAVE_SESSION = (
+    _READ_VERSION
+    + """
+redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[2], 'PX', ARGV[3])
+if KEYS[2] then
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
+  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[6]) then
+    redis.call('PEXPIRE', KEYS[2], ARGV[6])
+  end
+end
+return next_version
+"""
+)
+
+# KEYS: session, vehicles, active, credentials
+# ARGV: expected version, authorized json, ttl ms, vehicle id, vehicle json, credentials,
+#       vehicle limit, refused json (the session failed for the limit)
+# Returns {new version, 1 bound | 0 refused}, or -1 when the version moved.
+BIND_VEHICLE = (
+    _READ_VERSION
+    + """
+local vehicle_id = ARGV[4]
+if redis.call('SISMEMBER', KEYS[3], vehicle_id) == 0
+    and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[7]) then
+  redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[8], 'PX', ARGV[3])
+  return {next_version, 0}
+end
+redis.call('HSET', KEYS[2], vehicle_id, ARGV[5])
+redis.call('SADD', KEYS[3], vehicle_id)
+redis.call('HSET', KEYS[4], vehicle_id, ARGV[6])
+redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[2], 'PX', ARGV[3])
+return {next_version, 1}
+"""
+)
+
+# KEYS: vehicles, active, credentials; ARGV: vehicle id, expected json, new json, 1 to disconnect
+# Returns 1 when written, 0 when the stored vehicle changed meanwhile.
+UPDATE_VEHICLE = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[4] == '1' then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  redis.call('HDEL', KEYS[3], ARGV[1])
+end
+return 1
+"""
+
+# KEYS: claim; ARGV: owner. Deletes the lease only if this owner holds it.
+RELEASE_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# KEYS: sandbox code. Counts redemptions; returns {count, cars, redirect uri, account} or nil.
+REDEEM_SANDBOX_CODE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local count = redis.call('HINCRBY', KEYS[1], 'redeemed', 1)
+local fields = redis.call('HMGET', KEYS[1], 'cars', 'redirect_uri', 'account')
+return {count, fields[1], fields[2], fields[3]}
+"""

@@ -1,0 +1,137 @@
+"""Session repository: versioned records, the per-user index, claims and vehicle binding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from service.domain.models import Owner, Session, Vehicle, utcnow
+from service.store import keys, scripts
+from service.store.connection import RedisClient
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A session with the version it was read at."""
+
+    session: Session
+    version: int
+
+
+class SessionRepository:
+    """Reads and atomically writes sessions of one store."""
+
+    def __init__(self, redis: RedisClient, retention_seconds: int) -> None:
+        self._redis = redis
+        self._retention_ms = retention_seconds * 1000
+        self._save = redis.register_script(scripts.SAVE_SESSION)
+        self._bind = redis.register_script(scripts.BIND_VEHICLE)
+        self._release = redis.register_script(scripts.RELEASE_CLAIM)
+
+    def _ttl_ms(self, session: Session, now: datetime) -> int:
+        if session.is_finished:
+            return self._retention_ms
+        remaining = int((session.expires_at - now).total_seconds() * 1000)
+        return max(remaining, 0) + self._retention_ms
+
+    async def insert(self, session: Session) -> Versioned:
+        """Store a new session (version 1) and index it under its user."""
+        now = utcnow()
+        version = await self._save(
+            keys=[
+                keys.session_key(session.owner, session.id),
+                keys.session_index_key(session.owner),
+            ],
+            args=[
+                0,
+                session.dump(),
+                self._ttl_ms(session, now),
+                int(session.created_at.timestamp() * 1000),
+                session.id,
+                self._ttl_ms(session, now),
+            ],
+        )
+        if int(version) < 0:
+            raise RuntimeError("session id collision")
+        return Versioned(session, int(version))
+
+    async def get(self, owner: Owner, session_id: str) -> Versioned | None:
+        """The stored session, or None."""
+        raw = await self._redis.get(keys.session_key(owner, session_id))
+        return _parse(raw) if raw else None
+
+    async def replace(self, current: Versioned, new: Session) -> Versioned | None:
+        """Write new if the record is still at current's version; None when it moved."""
+        version = await self._save(
+            keys=[keys.session_key(new.owner, new.id)],
+            args=[current.version, new.dump(), self._ttl_ms(new, utcnow())],
+        )
+        return None if int(version) < 0 else Versioned(new, int(version))
+
+    async def bind_vehicle(
+        self,
+        current: Versioned,
+        authorized: Session,
+        refused: Session,
+        vehicle: Vehicle,
+        credentials: str,
+        limit: int,
+    ) -> tuple[Versioned, bool] | None:
+        """Authorize and store the vehicle in one step, or fail for the limit; None if stale."""
+        owner = authorized.owner
+        result = await self._bind(
+            keys=[
+                keys.session_key(owner, authorized.id),
+                keys.vehicles_key(owner),
+                keys.active_vehicles_key(owner),
+                keys.credentials_key(owner),
+            ],
+            args=[
+                current.version,
+                authorized.dump(),
+                self._ttl_ms(authorized, utcnow()),
+                vehicle.id,
+                vehicle.dump(),
+                credentials,
+                limit,
+                refused.dump(),
+            ],
+        )
+        if not isinstance(result, list):
+            return None
+        version, bound = int(result[0]), int(result[1]) == 1
+        return Versioned(authorized if bound else refused, version), bound
+
+    async def list_ids(self, owner: Owner) -> list[str]:
+        """The user's session ids, newest first."""
+        ids: list[str] = await self._redis.zrevrange(keys.session_index_key(owner), 0, -1)
+        return ids
+
+    async def get_many(self, owner: Owner, session_ids: list[str]) -> list[Versioned]:
+        """Sessions by id in the given order; ids whose record expired are dropped from the index."""
+        if not session_ids:
+            return []
+        raws = await self._redis.mget([keys.session_key(owner, sid) for sid in session_ids])
+        gone = [sid for sid, raw in zip(session_ids, raws, strict=True) if raw is None]
+        if gone:
+            await self._redis.zrem(keys.session_index_key(owner), *gone)
+        return [_parse(raw) for raw in raws if raw is not None]
+
+    async def claim(self, owner: Owner, session_id: str, holder: str, ttl_ms: int) -> bool:
+        """Take the session's exchange lease if free."""
+        taken = await self._redis.set(keys.claim_key(owner, session_id), holder, nx=True, px=ttl_ms)
+        return bool(taken)
+
+    async def claim_holder(self, owner: Owner, session_id: str) -> str | None:
+        """Who holds the session's exchange lease, if anyone."""
+        holder: str | None = await self._redis.get(keys.claim_key(owner, session_id))
+        return holder
+
+    async def release(self, owner: Owner, session_id: str, holder: str) -> None:
+        """Give the lease back if holder still holds it."""
+        await self._release(keys=[keys.claim_key(owner, session_id)], args=[holder])
+
+
+def _parse(raw: str) -> Versioned:
+    version, _, body = raw.partition(":")
+    return Versioned(Session.model_validate_json(body), int(version))

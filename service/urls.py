@@ -1,0 +1,40 @@
+"""Every URL the service hands out, built from PUBLIC_BASE_URL."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from service.config import ProviderName
+
+
+class PublicUrls:
+    """URL builder for hosted pages and callbacks."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+
+    def start_page(self, page_token: str) -> str:
+        """Hosted start page: pick a provider."""
+        return f"{self.base}/web/start?{urlencode({'token': page_token})}"
+
+    def choice_page(self, page_token: str) -> str:
+        """Hosted vehicle choice page."""
+        return f"{self.base}/web/choose?{urlencode({'token': page_token})}"
+
+    @property
+    def end_page_prefix(self) -> str:
+        """The hosted end page without its query: the redirectUrl of hosted legs."""
+        return f"{self.base}/web/end"
+
+    def end_page(self, page_token: str) -> str:
+        """Hosted end page of one session."""
+        return f"{self.end_page_prefix}?{urlencode({'token': page_token})}"
+
+    def callback(self, provider: ProviderName) -> str:
+        """OAuth redirect target of a provider."""
+        return f"{self.base}/callbacks/{provider.value}"
+
+    @property
+    def sandbox_authorize(self) -> str:
+        """The sandbox provider's own login page."""
+        return f"{self.base}/sandbox/authorize"

@@ -1,0 +1,1 @@
+"""Hosted pages (start, vehicle choice, end) and the sandbox provider's login page."""

@@ -1,0 +1,176 @@
+"""Test helpers: settings, a real Redis, the API client, and the service as a real process."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import redis
+
+from service.auth import mint_token
+from service.config import Settings, load_settings
+
+JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
+ENCRYPTION_KEY = "k1:" + base64.urlsafe_b64encode(b"\x01" * 32).decode()
+BASE_URL = "http://testserver"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_env(redis_url: str | None, base_url: str = BASE_URL, **extra: str) -> dict[str, str]:
+    """Environment variables of a test deployment."""
+    env = {
+        "AUTH_JWT_SECRET": JWT_SECRET,
+        "ENCRYPTION_KEY": ENCRYPTION_KEY,
+        "PUBLIC_BASE_URL": base_url,
+        "LOG_LEVEL": "WARNING",
+    }
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    env.update(extra)
+    return env
+
+
+def make_settings(redis_url: str | None, **extra: str) -> Settings:
+    """Settings of a test deployment."""
+    return load_settings(test_env(redis_url, **extra))
+
+
+def token_for(user: str, client: str = "default", ttl: int = 600) -> str:
+    """A user token signed with the test key."""
+    return mint_token(JWT_SECRET, user, client, ttl)
+
+
+def auth(user: str, client: str = "default") -> dict[str, str]:
+    """Authorization header for user."""
+    return {"Authorization": f"Bearer {token_for(user, client)}"}
+
+
+def query_of(url: str) -> dict[str, str]:
+    """The query parameters of a URL (first values)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def path_and_query(url: str) -> str:
+    """A URL relative to its host."""
+    parts = urlsplit(url)
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+@dataclass
+class RedisServer:
+    """A real redis-server on a loopback port."""
+
+    url: str
+    process: subprocess.Popen[bytes] | None = None
+
+    def client(self) -> redis.Redis:
+        """A synchronous client for test setup and inspection."""
+        return redis.Redis.from_url(self.url, decode_responses=True)
+
+
+def start_redis_server(directory: Path, *extra: str) -> RedisServer:
+    """Start redis-server on a free loopback port; fail loudly if it is not installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = RedisServer(f"redis://127.0.0.1:{port}/0", process)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if server.client().ping():
+                return server
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("redis-server did not start")
+
+
+@dataclass
+class ServiceProcess:
+    """The service run as `python -m service` on a loopback port."""
+
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """Terminate the process we started."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@contextmanager
+def running_service(
+    redis_url: str | None, log_dir: Path, port: int | None = None, **extra: str
+) -> Iterator[ServiceProcess]:
+    """Run the service as a real process until the block ends."""
+    port = port or free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, **test_env(redis_url, base_url, **extra)}
+    env.pop("REDIS_URL", None) if redis_url is None else None
+    log_path = log_dir / f"service-{port}.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+        )
+    service = ServiceProcess(base_url, process, log_path, env)
+    try:
+        _wait_healthy(service)
+        yield service
+    finally:
+        service.stop()
+
+
+def _wait_healthy(service: ServiceProcess) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if service.process.poll() is not None:
+            raise RuntimeError("service exited: " + service.log_path.read_text())
+        try:
+            if httpx.get(service.base_url + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("service did not become healthy")
+
+
+def problem_code(response: httpx.Response) -> Any:
+    """The `code` of a problem response, after checking its media type."""
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    return response.json()["code"]
