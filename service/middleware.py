@@ -73,14 +73,18 @@ class CorrelationMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over the limit with 413 PAYLOAD_TOO_LARGE."""
+    """Refuse request bodies over the limit with 413 PAYLOAD_TOO_LARGE.
+
+    The body is read (at most the limit) before the app runs, so an oversize streamed body is
+    refused before any handler sees a byte of it.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check Content-Length, then count streamed bytes."""
+        """Check Content-Length, then buffer and count the streamed bytes."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -88,33 +92,31 @@ class BodyLimitMiddleware:
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await _send_too_large(scope, send, self.max_bytes)
             return
+        chunks: list[bytes] = []
         seen = 0
-        response_started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge()
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not response_started:
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.max_bytes:
                 await _send_too_large(scope, send, self.max_bytes)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        buffered: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        delivered = False
 
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return buffered
+            return await receive()
 
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, replay, send)
 
 
 async def _send_too_large(scope: Scope, send: Send, limit: int) -> None:

@@ -133,12 +133,16 @@ class ServiceProcess:
 
 @contextmanager
 def running_service(
-    redis_url: str | None, log_dir: Path, port: int | None = None, **extra: str
+    redis_url: str | None,
+    log_dir: Path,
+    port: int | None = None,
+    public_base_url: str | None = None,
+    **extra: str,
 ) -> Iterator[ServiceProcess]:
     """Run the service as a real process until the block ends."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **test_env(redis_url, base_url, **extra)}
+    env = {**os.environ, **test_env(redis_url, public_base_url or base_url, **extra)}
     env.pop("REDIS_URL", None) if redis_url is None else None
     log_path = log_dir / f"service-{port}.log"
     with log_path.open("wb") as log_file:

@@ -1,0 +1,50 @@
+# vehicle-connect: `make run` serves on 127.0.0.1:8000 (embedded store, sandbox provider);
+# `make test` runs lint, types and the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck pytest diagram screenshots openapi clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/vehicle-connect serve --host $(HOST) --port $(PORT)
+
+test: lint typecheck pytest
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check service tests
+	$(BIN)/ruff format --check service tests
+
+typecheck: $(BIN)/.installed-test
+	$(BIN)/mypy service
+
+# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+pytest: $(BIN)/.installed-test
+	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# Print the state diagram of the transition table (the README holds a copy; a test compares).
+diagram: $(BIN)/.installed
+	$(BIN)/python -m service.domain.states
+
+# Re-take the hosted page screenshots shown in the README.
+screenshots: $(BIN)/.installed-test
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser
+
+openapi: $(BIN)/.installed
+	$(BIN)/vehicle-connect openapi
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
