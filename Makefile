@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest diagram screenshots openapi clean
+.PHONY: run test lint typecheck pytest system-deps diagram screenshots openapi clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,12 @@ lint: $(BIN)/.installed-test
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy service
 
+# redis-server and chromium (Debian packages), installed when missing and running as root.
+system-deps:
+	@bash scripts/system-deps.sh
+
 # pytest exits 5 when it collected no tests: that is a failure here, never a pass.
-pytest: $(BIN)/.installed-test
+pytest: $(BIN)/.installed-test system-deps
 	@$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

@@ -34,8 +34,9 @@ class JwksCache:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
 
-    async def key_for(self, kid: str | None) -> Any:
+    async def key_for(self, key_id: str | None) -> Any:
         """The public key with this key id (refetching once for an unknown id)."""
+        kid = key_id or ""
         if kid not in self._keys or time.monotonic() - self._fetched_at > _JWKS_TTL_SECONDS:
             async with self._lock:
                 if kid not in self._keys or time.monotonic() - self._fetched_at > _JWKS_TTL_SECONDS:
@@ -51,7 +52,7 @@ class JwksCache:
             jwks = jwt.PyJWKSet.from_dict(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWTError):
             raise AuthTokenInvalid("The signing keys cannot be fetched") from None
-        self._keys = {key.key_id: key.key for key in jwks.keys}
+        self._keys = {key.key_id or "": key.key for key in jwks.keys}
         self._fetched_at = time.monotonic()
 
 
@@ -86,20 +87,25 @@ class TokenVerifier:
         return Owner(client_id, user_id)
 
     async def _decode(self, token: str) -> dict[str, Any]:
-        options = {"require": ["exp", "sub"]}
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") == "HS256" and self._secret is not None:
-                return jwt.decode(token, self._secret, algorithms=["HS256"], options=options,
-                                  audience=self._settings.auth_audience,
-                                  issuer=self._settings.auth_issuer)
+                return self._checked(token, self._secret, "HS256")
             if self._jwks is not None and header.get("alg") in ("RS256", "ES256"):
                 key = await self._jwks.key_for(header.get("kid"))
-                return jwt.decode(token, key, algorithms=["RS256", "ES256"], options=options,
-                                  audience=self._settings.auth_audience,
-                                  issuer=self._settings.auth_issuer)
+                return self._checked(token, key, str(header["alg"]))
         except jwt.ExpiredSignatureError:
             raise AuthTokenExpired() from None
         except jwt.PyJWTError:
             raise AuthTokenInvalid() from None
         raise AuthTokenInvalid("The token's algorithm is not accepted")
+
+    def _checked(self, token: str, key: Any, algorithm: str) -> dict[str, Any]:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=[algorithm],
+            options={"require": ["exp", "sub"]},
+            audience=self._settings.auth_audience,
+            issuer=self._settings.auth_issuer,
+        )

@@ -71,6 +71,29 @@ class Settings(BaseSettings):
     smartcar_mode: Annotated[str, Field(pattern="^(live|test|simulated)$")] = "live"
 
     @field_validator(
+        "redis_url",
+        "auth_jwt_secret",
+        "auth_jwks_url",
+        "auth_issuer",
+        "auth_audience",
+        "encryption_key",
+        "clients_file",
+        "dev_secrets_file",
+        "tesla_client_id",
+        "tesla_client_secret",
+        "enode_client_id",
+        "enode_client_secret",
+        "enode_webhook_secret",
+        "smartcar_client_id",
+        "smartcar_client_secret",
+        "smartcar_management_token",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator(
         "public_base_url",
         "tesla_auth_url",
         "tesla_owner_api_url",
@@ -91,9 +114,8 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
+        if value is None:
             return None
-        assert value is not None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value

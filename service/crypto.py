@@ -73,7 +73,9 @@ class Keyring:
                 )
             kid = kid or hashlib.sha256(key).hexdigest()[:8]
             if not kid.isalnum():
-                raise SettingsError(f"invalid setting ENCRYPTION_KEY: key id {kid!r} not alphanumeric")
+                raise SettingsError(
+                    f"invalid setting ENCRYPTION_KEY: key id {kid!r} not alphanumeric"
+                )
             keys.append((kid, key))
         return cls(keys)
 

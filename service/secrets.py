@@ -59,5 +59,7 @@ def _load_or_create_dev_secrets(path: Path) -> dict[str, str]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
-    log.warning("development secrets generated in %s (set AUTH_JWT_SECRET and ENCRYPTION_KEY)", path)
+    log.warning(
+        "development secrets generated in %s (set AUTH_JWT_SECRET and ENCRYPTION_KEY)", path
+    )
     return data

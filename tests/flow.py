@@ -22,7 +22,9 @@ class ConnectApi:
         """An /api/v1/users/{user}/... path."""
         return f"/api/v1/users/{user}/{path}"
 
-    async def create(self, user: str, body: Any = None, client_id: str = "default") -> httpx.Response:
+    async def create(
+        self, user: str, body: Any = None, client_id: str = "default"
+    ) -> httpx.Response:
         """POST vehicles/connect-sessions."""
         kwargs: dict[str, Any] = {} if body is None else {"json": body}
         return await self.client.post(
@@ -48,9 +50,7 @@ class ConnectApi:
         page = await self.client.get(path_and_query(session["startUrl"]))
         assert page.status_code == 200, page.text
         token = query_of(session["startUrl"])["token"]
-        response = await self.client.post(
-            "/web/start", data={"token": token, "provider": provider}
-        )
+        response = await self.client.post("/web/start", data={"token": token, "provider": provider})
         assert response.status_code == 303, response.text
         return str(response.headers["location"])
 
@@ -88,7 +88,12 @@ class ConnectApi:
         )
 
     async def callback_url_for(
-        self, user: str, body: Any = None, *, two_cars: bool = False, account: str = "demo",
+        self,
+        user: str,
+        body: Any = None,
+        *,
+        two_cars: bool = False,
+        account: str = "demo",
         decision: str = "approve",
     ) -> tuple[dict[str, Any], str]:
         """A new session taken up to the sandbox's redirect: (session, callback URL)."""

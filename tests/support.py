@@ -35,7 +35,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_env(redis_url: str | None, base_url: str = BASE_URL, **extra: str) -> dict[str, str]:
+def deployment_env(redis_url: str | None, base_url: str = BASE_URL, **extra: str) -> dict[str, str]:
     """Environment variables of a test deployment."""
     env = {
         "AUTH_JWT_SECRET": JWT_SECRET,
@@ -51,7 +51,7 @@ def test_env(redis_url: str | None, base_url: str = BASE_URL, **extra: str) -> d
 
 def make_settings(redis_url: str | None, **extra: str) -> Settings:
     """Settings of a test deployment."""
-    return load_settings(test_env(redis_url, **extra))
+    return load_settings(deployment_env(redis_url, **extra))
 
 
 def token_for(user: str, client: str = "default", ttl: int = 600) -> str:
@@ -94,8 +94,20 @@ def start_redis_server(directory: Path, *extra: str) -> RedisServer:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(directory), *extra],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(directory),
+            *extra,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -142,7 +154,7 @@ def running_service(
     """Run the service as a real process until the block ends."""
     port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **test_env(redis_url, public_base_url or base_url, **extra)}
+    env = {**os.environ, **deployment_env(redis_url, public_base_url or base_url, **extra)}
     env.pop("REDIS_URL", None) if redis_url is None else None
     log_path = log_dir / f"service-{port}.log"
     with log_path.open("wb") as log_file:

@@ -39,9 +39,17 @@ QueryValue = Annotated[str | None, Query(max_length=4096)]
     status_code=302,
     response_class=RedirectResponse,
     responses=problems(
-        ValidationFailed, ConnectInvalidState, ConnectInvalidIssuer, ConnectInvalidAuthCode,
-        ConnectProviderNotAllowed, ConnectSessionNotFound, ConnectSessionExpired,
-        ConnectVehicleNotPending, ProviderUnavailable, ProviderError, StoreUnavailable,
+        ValidationFailed,
+        ConnectInvalidState,
+        ConnectInvalidIssuer,
+        ConnectInvalidAuthCode,
+        ConnectProviderNotAllowed,
+        ConnectSessionNotFound,
+        ConnectSessionExpired,
+        ConnectVehicleNotPending,
+        ProviderUnavailable,
+        ProviderError,
+        StoreUnavailable,
     ),
 )
 async def provider_callback(

@@ -16,7 +16,9 @@ def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
     return {
         status: {
             "model": ProblemOut,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+            },
             "description": "Problem: " + ", ".join(codes),
         }
         for status, codes in sorted(by_status.items())

@@ -49,9 +49,12 @@ class RelayRequest(_Body):
     """What the app's web view captured at redirectUrl."""
 
     redirect_url: Annotated[str, StringConstraints(max_length=8192)] | None = None
-    cookies: Annotated[dict[str, Annotated[str, StringConstraints(max_length=8192)]], Field(
-        max_length=20
-    )] | None = None
+    cookies: (
+        Annotated[
+            dict[str, Annotated[str, StringConstraints(max_length=8192)]], Field(max_length=20)
+        ]
+        | None
+    ) = None
     body: str | None = None
 
 

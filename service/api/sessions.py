@@ -13,8 +13,8 @@ from service.api.schemas import (
     AuthorizeRequest,
     ConnectSessionOut,
     CreateSessionRequest,
-    RelayRequest,
     ReconnectRequest,
+    RelayRequest,
 )
 from service.domain.states import SessionStatus
 from service.errors import (
@@ -54,7 +54,11 @@ router = APIRouter(prefix="/api/v1/users/{userId}", tags=["connect sessions"])
 
 SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
 _COMMON = (
-    AuthTokenMissing, AuthTokenInvalid, AuthTokenExpired, Forbidden, ValidationFailed,
+    AuthTokenMissing,
+    AuthTokenInvalid,
+    AuthTokenExpired,
+    Forbidden,
+    ValidationFailed,
     StoreUnavailable,
 )
 
@@ -65,8 +69,12 @@ _COMMON = (
     operation_id="createConnectSession",
     summary="Create a connect session",
     responses=problems(
-        *_COMMON, PayloadTooLarge, ConnectProviderNotAllowed,
-        ConnectProviderNotSupportedForVehicle, ConnectVehicleLimitReached, ProviderUnavailable,
+        *_COMMON,
+        PayloadTooLarge,
+        ConnectProviderNotAllowed,
+        ConnectProviderNotSupportedForVehicle,
+        ConnectVehicleLimitReached,
+        ProviderUnavailable,
         ProviderError,
     ),
 )
@@ -100,8 +108,12 @@ async def create_connect_session(
     operation_id="reconnectVehicle",
     summary="Re-connect an existing vehicle with its provider",
     responses=problems(
-        *_COMMON, PayloadTooLarge, ConnectedVehicleNotFound, ConnectProviderNotAllowed,
-        ProviderUnavailable, ProviderError,
+        *_COMMON,
+        PayloadTooLarge,
+        ConnectedVehicleNotFound,
+        ConnectProviderNotAllowed,
+        ProviderUnavailable,
+        ProviderError,
     ),
 )
 async def reconnect_connect_session(
@@ -153,9 +165,16 @@ async def list_connect_sessions(
     operation_id="relayConnectSessionInfo",
     summary="Relay what the web view captured at redirectUrl",
     responses=problems(
-        *_COMMON, PayloadTooLarge, ConnectSessionNotFound, ConnectSessionExpired,
-        ConnectVehicleNotPending, ConnectInvalidState, ConnectInvalidIssuer,
-        ConnectInvalidAuthCode, ProviderUnavailable, ProviderError,
+        *_COMMON,
+        PayloadTooLarge,
+        ConnectSessionNotFound,
+        ConnectSessionExpired,
+        ConnectVehicleNotPending,
+        ConnectInvalidState,
+        ConnectInvalidIssuer,
+        ConnectInvalidAuthCode,
+        ProviderUnavailable,
+        ProviderError,
     ),
 )
 async def relay_connect_session_info(
@@ -171,9 +190,16 @@ async def relay_connect_session_info(
     operation_id="authorizeConnectSession",
     summary="Check with the provider that the vehicle is authorized and bind it",
     responses=problems(
-        *_COMMON, PayloadTooLarge, ConnectSessionNotFound, ConnectSessionExpired,
-        ConnectVehicleNotPending, ConnectVehicleNotAuthorized, ConnectInvalidAuthCode,
-        ConnectMultipleVehiclesNotAllowed, ProviderUnavailable, ProviderError,
+        *_COMMON,
+        PayloadTooLarge,
+        ConnectSessionNotFound,
+        ConnectSessionExpired,
+        ConnectVehicleNotPending,
+        ConnectVehicleNotAuthorized,
+        ConnectInvalidAuthCode,
+        ConnectMultipleVehiclesNotAllowed,
+        ProviderUnavailable,
+        ProviderError,
     ),
 )
 async def authorize_connect_session(

@@ -26,13 +26,19 @@ router = APIRouter(prefix="/api/v1/users/{userId}/vehicles", tags=["vehicles"])
 
 VehicleId = Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)]
 _COMMON = (
-    AuthTokenMissing, AuthTokenInvalid, AuthTokenExpired, Forbidden, ValidationFailed,
+    AuthTokenMissing,
+    AuthTokenInvalid,
+    AuthTokenExpired,
+    Forbidden,
+    ValidationFailed,
     StoreUnavailable,
 )
 
 
 @router.get(
-    "", operation_id="listVehicles", summary="List the user's vehicles",
+    "",
+    operation_id="listVehicles",
+    summary="List the user's vehicles",
     responses=problems(*_COMMON),
 )
 async def list_vehicles(ctx: ContextDep, owner: OwnerDep) -> list[VehicleOut]:
@@ -41,7 +47,9 @@ async def list_vehicles(ctx: ContextDep, owner: OwnerDep) -> list[VehicleOut]:
 
 
 @router.get(
-    "/{vehicleId}", operation_id="getVehicle", summary="Read one vehicle",
+    "/{vehicleId}",
+    operation_id="getVehicle",
+    summary="Read one vehicle",
     responses=problems(*_COMMON, ConnectedVehicleNotFound),
 )
 async def read_vehicle(ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId) -> VehicleOut:
@@ -50,7 +58,9 @@ async def read_vehicle(ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId) 
 
 
 @router.patch(
-    "/{vehicleId}", operation_id="updateVehicle", summary="Change a vehicle's label",
+    "/{vehicleId}",
+    operation_id="updateVehicle",
+    summary="Change a vehicle's label",
     responses=problems(*_COMMON, PayloadTooLarge, ConnectedVehicleNotFound),
 )
 async def update_vehicle(
@@ -61,7 +71,9 @@ async def update_vehicle(
 
 
 @router.delete(
-    "/{vehicleId}", operation_id="disconnectVehicle", summary="Disconnect a vehicle",
+    "/{vehicleId}",
+    operation_id="disconnectVehicle",
+    summary="Disconnect a vehicle",
     responses=problems(*_COMMON, ConnectedVehicleNotFound),
 )
 async def delete_vehicle(ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId) -> VehicleOut:

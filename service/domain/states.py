@@ -116,7 +116,11 @@ def edges() -> list[tuple[SessionStatus, SessionStatus, Trigger]]:
         for source, transitions in event.transitions.items():
             for transition in transitions:
                 found.append(
-                    (SessionStatus[source], SessionStatus[transition.dest], Trigger(event.name))
+                    (
+                        SessionStatus[source],
+                        SessionStatus[str(transition.dest)],
+                        Trigger(event.name),
+                    )
                 )
     return found
 

@@ -9,7 +9,6 @@ from service.domain.catalogue import find_profile
 from service.domain.models import (
     ConsumedState,
     Owner,
-    Session,
     SessionError,
     Vehicle,
     VehicleDetails,
@@ -87,7 +86,5 @@ async def bind_vehicle(
     envelope = ctx.keyring.encrypt_json(
         credentials.to_json(), credentials_context(owner, vehicle_id)
     )
-    result = await ctx.sessions.bind_vehicle(
-        current, authorized, refused, vehicle, envelope, limit
-    )
+    result = await ctx.sessions.bind_vehicle(current, authorized, refused, vehicle, envelope, limit)
     return None if result is None else result[0]

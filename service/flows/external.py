@@ -51,7 +51,7 @@ from service.providers.base import (
 from service.store.sessions import Versioned
 
 _POLL_SECONDS = 0.05
-_LEG_SECRET = "leg-secret"
+_LEG_SECRET = "leg-secret"  # noqa: S105 (an encryption context label)
 _PENDING_CREDENTIALS = "pending-credentials"
 
 ProviderCall = Callable[[Session, dict[str, str]], Awaitable[Outcome]]
@@ -186,8 +186,10 @@ async def _complete_once(
         if _replay_of(session, nonce, fingerprint):
             return session
         if session.status != SessionStatus.AWAITING_EXTERNAL:
-            raise refusal(session) if session.is_finished else ConnectInvalidState(
-                "This state was already used."
+            raise (
+                refusal(session)
+                if session.is_finished
+                else ConnectInvalidState("This state was already used.")
             )
         if not session.state_nonce or not hmac.compare_digest(session.state_nonce, nonce):
             raise ConnectInvalidState("The state is no longer valid for this session.")
@@ -247,8 +249,10 @@ async def _settle(
         current = await read_session(ctx, owner, session_id)
         session = current.session
         if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
-            raise refusal(session) if session.is_finished else ConnectInvalidState(
-                "The state is no longer valid for this session."
+            raise (
+                refusal(session)
+                if session.is_finished
+                else ConnectInvalidState("The state is no longer valid for this session.")
             )
         saved = await _transition_for(ctx, current, outcome, consumed)
         if saved is not None:

@@ -50,7 +50,7 @@ class Credentials:
     access_token: str
     refresh_token: str | None
     expires_at: float
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -117,10 +117,14 @@ class Provider(ABC):
         """Begin the external leg: authorize URL and what the web view must relay."""
 
     @abstractmethod
-    async def complete(self, session: Session, result: LegResult, secret: dict[str, str]) -> Outcome:
+    async def complete(
+        self, session: Session, result: LegResult, secret: dict[str, str]
+    ) -> Outcome:
         """Finish the leg from the provider's answer: exchange the code, list vehicles."""
 
-    async def authorize(self, session: Session, code: str | None, secret: dict[str, str]) -> Outcome:
+    async def authorize(
+        self, session: Session, code: str | None, secret: dict[str, str]
+    ) -> Outcome:
         """Chargetrip's authorize: check with the provider; by default needs the code."""
         if not code:
             raise ConnectVehicleNotAuthorized(

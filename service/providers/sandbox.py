@@ -122,7 +122,9 @@ class SandboxProvider(Provider):
         }
         return LegStart(authorize_url=f"{self._urls.sandbox_authorize}?{urlencode(query)}")
 
-    async def complete(self, session: Session, result: LegResult, secret: dict[str, str]) -> Outcome:
+    async def complete(
+        self, session: Session, result: LegResult, secret: dict[str, str]
+    ) -> Outcome:
         """Redeem the code once; the account's cars come with it."""
         if result.error:
             if result.error == "access_denied":

@@ -108,7 +108,7 @@ class SessionRepository:
         return ids
 
     async def get_many(self, owner: Owner, session_ids: list[str]) -> list[Versioned]:
-        """Sessions by id in the given order; ids whose record expired are dropped from the index."""
+        """Sessions by id, in order; ids whose record expired leave the index."""
         if not session_ids:
             return []
         raws = await self._redis.mget([keys.session_key(owner, sid) for sid in session_ids])

@@ -64,9 +64,7 @@ async def choice_page(ctx: ContextDep, token: Token = None) -> HTMLResponse:
     session = await _session_for(ctx, token)
     if session.status != SessionStatus.AWAITING_VEHICLE_CHOICE:
         return await _status_page(ctx, session)
-    return render(
-        "choose.html", token=token, action="/web/choose", candidates=session.candidates
-    )
+    return render("choose.html", token=token, action="/web/choose", candidates=session.candidates)
 
 
 @router.post("/choose")

@@ -63,6 +63,7 @@ async def test_oversize_body_is_413(api: ConnectApi) -> None:
     response = await api.relay("alice", session["id"], big)
     assert response.status_code == 413
     assert problem_code(response) == "PAYLOAD_TOO_LARGE"
+
     async def chunks() -> AsyncIterator[bytes]:
         for part in [b'{"body": "', b"a" * (200 * 1024), b"a" * (200 * 1024), b'"}']:
             yield part

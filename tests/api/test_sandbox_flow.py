@@ -104,7 +104,9 @@ async def test_create_with_provider_starts_the_external_leg(api: ConnectApi) -> 
     await api.callback(callback)
     final = await api.get("dave", session["id"])
     vehicle = (
-        await api.client.get(api.url("dave", f"vehicles/{final['vehicleId']}"), headers=auth("dave"))
+        await api.client.get(
+            api.url("dave", f"vehicles/{final['vehicleId']}"), headers=auth("dave")
+        )
     ).json()
     assert vehicle["label"] == "Family car"
 

@@ -48,7 +48,9 @@ async def test_cross_user_access_is_refused_on_every_route(api: ConnectApi) -> N
         # the answer for a real id and an unknown one differ only in the echoed path
         assert {**response.json(), "instance": ""} == {**unknown.json(), "instance": ""}
     # mallory's own paths do not reach victim's records either
-    own = await api.client.get(api.url("mallory", f"connect-sessions/{sid}"), headers=auth("mallory"))
+    own = await api.client.get(
+        api.url("mallory", f"connect-sessions/{sid}"), headers=auth("mallory")
+    )
     assert own.status_code == 404 and problem_code(own) == "CONNECT_SESSION_NOT_FOUND"
     car = await api.client.get(api.url("mallory", f"vehicles/{vid}"), headers=auth("mallory"))
     assert car.status_code == 404 and problem_code(car) == "CONNECTED_VEHICLE_NOT_FOUND"
@@ -61,18 +63,49 @@ async def test_cross_user_access_is_refused_on_every_route(api: ConnectApi) -> N
         (None, "AUTH_TOKEN_MISSING"),
         ("Basic dXNlcjpwYXNz", "AUTH_TOKEN_INVALID"),
         ("Bearer not-a-jwt", "AUTH_TOKEN_INVALID"),
-        ("Bearer " + jwt.encode({"sub": "u1", "exp": int(time.time()) + 60}, "wrong-key-" * 4,
-                                algorithm="HS256"), "AUTH_TOKEN_INVALID"),
-        ("Bearer " + jwt.encode({"sub": "u1", "exp": int(time.time()) - 60}, JWT_SECRET,
-                                algorithm="HS256"), "AUTH_TOKEN_EXPIRED"),
-        ("Bearer " + jwt.encode({"sub": "u1", "client_id": "nope", "exp": int(time.time()) + 60},
-                                JWT_SECRET, algorithm="HS256"), "AUTH_TOKEN_INVALID"),
-        ("Bearer " + jwt.encode({"sub": "u1"}, JWT_SECRET, algorithm="HS256"), "AUTH_TOKEN_INVALID"),
-        ("Bearer " + jwt.encode({"sub": "u1", "exp": int(time.time()) + 60}, None,
-                                algorithm="none"), "AUTH_TOKEN_INVALID"),
+        (
+            "Bearer "
+            + jwt.encode(
+                {"sub": "u1", "exp": int(time.time()) + 60}, "wrong-key-" * 4, algorithm="HS256"
+            ),
+            "AUTH_TOKEN_INVALID",
+        ),
+        (
+            "Bearer "
+            + jwt.encode(
+                {"sub": "u1", "exp": int(time.time()) - 60}, JWT_SECRET, algorithm="HS256"
+            ),
+            "AUTH_TOKEN_EXPIRED",
+        ),
+        (
+            "Bearer "
+            + jwt.encode(
+                {"sub": "u1", "client_id": "nope", "exp": int(time.time()) + 60},
+                JWT_SECRET,
+                algorithm="HS256",
+            ),
+            "AUTH_TOKEN_INVALID",
+        ),
+        (
+            "Bearer " + jwt.encode({"sub": "u1"}, JWT_SECRET, algorithm="HS256"),
+            "AUTH_TOKEN_INVALID",
+        ),
+        (
+            "Bearer "
+            + jwt.encode({"sub": "u1", "exp": int(time.time()) + 60}, None, algorithm="none"),
+            "AUTH_TOKEN_INVALID",
+        ),
     ],
-    ids=["missing", "basic", "garbage", "wrong-key", "expired", "unknown-client", "no-exp",
-         "alg-none"],
+    ids=[
+        "missing",
+        "basic",
+        "garbage",
+        "wrong-key",
+        "expired",
+        "unknown-client",
+        "no-exp",
+        "alg-none",
+    ],
 )
 async def test_bad_tokens_are_401(api: ConnectApi, header: str | None, code: str) -> None:
     headers = {"Authorization": header} if header else {}
@@ -156,8 +189,12 @@ async def test_page_token_of_one_session_does_not_open_another(api: ConnectApi) 
 async def test_sandbox_refuses_unregistered_redirect_uri(api: ConnectApi) -> None:
     response = await api.client.get(
         "/sandbox/authorize",
-        params={"client_id": "vehicle-connect", "redirect_uri": "https://evil.example/cb",
-                "state": "x", "response_type": "code"},
+        params={
+            "client_id": "vehicle-connect",
+            "redirect_uri": "https://evil.example/cb",
+            "state": "x",
+            "response_type": "code",
+        },
     )
     assert response.status_code == 422
     post = await api.client.post(

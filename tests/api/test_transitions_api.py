@@ -91,8 +91,12 @@ async def test_cancel_an_open_session(api: ConnectApi) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "cancelled" and body["isFinished"] is True
-    assert body["history"][-1] == {**body["history"][-1], "from": "awaiting_external",
-                                   "to": "cancelled", "trigger": "cancel"}
+    assert body["history"][-1] == {
+        **body["history"][-1],
+        "from": "awaiting_external",
+        "to": "cancelled",
+        "trigger": "cancel",
+    }
     callback = await api.sandbox_decide(session["startUrl"])
     late = await api.callback(callback)
     assert late.status_code == 409

@@ -96,8 +96,10 @@ async def test_vehicle_profiles_filter_by_provider(api: ConnectApi) -> None:
     assert providers == {"tesla", "enode", "smartcar", "sandbox"}
     sandbox = (await api.client.get(url, headers=auth("a"), params={"provider": "sandbox"})).json()
     assert [p["id"] for p in sandbox] == ["sandbox-demo-ev"]
-    assert all("tesla" in p["connectProviders"] for p in
-               (await api.client.get(url, headers=auth("a"), params={"provider": "tesla"})).json())
+    assert all(
+        "tesla" in p["connectProviders"]
+        for p in (await api.client.get(url, headers=auth("a"), params={"provider": "tesla"})).json()
+    )
     bad = await api.client.get(url, headers=auth("a"), params={"provider": "volvo"})
     assert bad.status_code == 422
     anonymous = await api.client.get(url)

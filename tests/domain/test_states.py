@@ -9,8 +9,8 @@ import pytest
 from service.domain.states import (
     TERMINAL_STATES,
     SessionStatus,
-    Trigger,
     TransitionRefused,
+    Trigger,
     mermaid_diagram,
     next_status,
 )
@@ -47,7 +47,7 @@ def test_every_pair_reaches_its_destination_or_is_refused(
 
 
 def test_terminal_states_are_the_finished_ones() -> None:
-    assert TERMINAL_STATES == {S.AUTHORIZED, S.FAILED, S.EXPIRED, S.CANCELLED}
+    assert {S.AUTHORIZED, S.FAILED, S.EXPIRED, S.CANCELLED} == TERMINAL_STATES
 
 
 def test_readme_shows_the_diagram_generated_from_the_table() -> None:

@@ -73,7 +73,9 @@ def _redemptions(redis_server: RedisServer, callback: str) -> int:
 
 
 async def _session(http: httpx.AsyncClient, base: str, user: str, sid: str) -> dict[str, Any]:
-    response = await http.get(f"{base}/api/v1/users/{user}/connect-sessions/{sid}", headers=auth(user))
+    response = await http.get(
+        f"{base}/api/v1/users/{user}/connect-sessions/{sid}", headers=auth(user)
+    )
     return dict(response.json())
 
 
