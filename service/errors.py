@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 PROBLEM_TYPE_BASE = "https://vehicle-connect.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -30,9 +30,9 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 class ProblemError(Exception):
     """A failure with an HTTP status and a stable code."""
 
-    status: ClassVar[int] = 500
-    code: ClassVar[str] = "INTERNAL_ERROR"
-    title: ClassVar[str] = "Internal error"
+    status: int = 500
+    code: str = "INTERNAL_ERROR"
+    title: str = "Internal error"
 
     def __init__(
         self,

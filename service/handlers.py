@@ -92,7 +92,7 @@ async def _on_http(request: Request, exc: Exception) -> Response:
         error = PayloadTooLarge()
     else:
         error = ValidationFailed(str(exc.detail))
-        error.status = exc.status_code  # type: ignore[misc]
+        error.status = exc.status_code
     return problem_response(request, error)
 
 

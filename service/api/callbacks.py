@@ -23,7 +23,7 @@ from service.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
-from service.flows.external import complete_with_state
+from service.flows.completion import complete_with_state
 from service.navigation import next_page
 from service.providers.base import LegResult
 

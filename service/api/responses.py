@@ -5,7 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from service.api.schemas import ProblemOut
-from service.errors import PROBLEM_MEDIA_TYPE, ProblemError
+from service.errors import (
+    PROBLEM_MEDIA_TYPE,
+    AuthTokenExpired,
+    AuthTokenInvalid,
+    AuthTokenMissing,
+    Forbidden,
+    ProblemError,
+    StoreUnavailable,
+    ValidationFailed,
+)
+
+USER_ROUTE_ERRORS: tuple[type[ProblemError], ...] = (
+    AuthTokenMissing,
+    AuthTokenInvalid,
+    AuthTokenExpired,
+    Forbidden,
+    ValidationFailed,
+    StoreUnavailable,
+)
+"""What every route under /api/v1/users/{userId} can answer."""
 
 
 def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:

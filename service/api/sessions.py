@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Path, Query
 
 from service.api.deps import ContextDep, OwnerDep
 from service.api.present import session_out
-from service.api.responses import problems
+from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
     AuthorizeRequest,
     ConnectSessionOut,
@@ -18,9 +18,6 @@ from service.api.schemas import (
 )
 from service.domain.states import SessionStatus
 from service.errors import (
-    AuthTokenExpired,
-    AuthTokenInvalid,
-    AuthTokenMissing,
     ConnectedVehicleNotFound,
     ConnectInvalidAuthCode,
     ConnectInvalidIssuer,
@@ -33,14 +30,12 @@ from service.errors import (
     ConnectVehicleLimitReached,
     ConnectVehicleNotAuthorized,
     ConnectVehicleNotPending,
-    Forbidden,
     PayloadTooLarge,
     ProviderError,
     ProviderUnavailable,
-    StoreUnavailable,
-    ValidationFailed,
 )
-from service.flows.external import authorize_session, start_leg
+from service.flows.completion import authorize_session
+from service.flows.external import start_leg
 from service.flows.relay import relay
 from service.flows.sessions import (
     cancel_session,
@@ -53,14 +48,6 @@ from service.flows.sessions import (
 router = APIRouter(prefix="/api/v1/users/{userId}", tags=["connect sessions"])
 
 SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
-_COMMON = (
-    AuthTokenMissing,
-    AuthTokenInvalid,
-    AuthTokenExpired,
-    Forbidden,
-    ValidationFailed,
-    StoreUnavailable,
-)
 
 
 @router.post(
@@ -69,7 +56,7 @@ _COMMON = (
     operation_id="createConnectSession",
     summary="Create a connect session",
     responses=problems(
-        *_COMMON,
+        *USER_ROUTE_ERRORS,
         PayloadTooLarge,
         ConnectProviderNotAllowed,
         ConnectProviderNotSupportedForVehicle,
@@ -108,7 +95,7 @@ async def create_connect_session(
     operation_id="reconnectVehicle",
     summary="Re-connect an existing vehicle with its provider",
     responses=problems(
-        *_COMMON,
+        *USER_ROUTE_ERRORS,
         PayloadTooLarge,
         ConnectedVehicleNotFound,
         ConnectProviderNotAllowed,
@@ -136,7 +123,7 @@ async def reconnect_connect_session(
     "/connect-sessions/{sessionId}",
     operation_id="getConnectSession",
     summary="Read a connect session",
-    responses=problems(*_COMMON, ConnectSessionNotFound),
+    responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound),
 )
 async def get_connect_session(
     ctx: ContextDep, owner: OwnerDep, session_id: SessionId
@@ -149,7 +136,7 @@ async def get_connect_session(
     "/connect-sessions",
     operation_id="listConnectSessions",
     summary="List the user's connect sessions, newest first",
-    responses=problems(*_COMMON),
+    responses=problems(*USER_ROUTE_ERRORS),
 )
 async def list_connect_sessions(
     ctx: ContextDep,
@@ -165,7 +152,7 @@ async def list_connect_sessions(
     operation_id="relayConnectSessionInfo",
     summary="Relay what the web view captured at redirectUrl",
     responses=problems(
-        *_COMMON,
+        *USER_ROUTE_ERRORS,
         PayloadTooLarge,
         ConnectSessionNotFound,
         ConnectSessionExpired,
@@ -190,7 +177,7 @@ async def relay_connect_session_info(
     operation_id="authorizeConnectSession",
     summary="Check with the provider that the vehicle is authorized and bind it",
     responses=problems(
-        *_COMMON,
+        *USER_ROUTE_ERRORS,
         PayloadTooLarge,
         ConnectSessionNotFound,
         ConnectSessionExpired,
@@ -218,7 +205,7 @@ async def authorize_connect_session(
     operation_id="cancelConnectSession",
     summary="Cancel a connect session",
     responses=problems(
-        *_COMMON, ConnectSessionNotFound, ConnectSessionExpired, ConnectVehicleNotPending
+        *USER_ROUTE_ERRORS, ConnectSessionNotFound, ConnectSessionExpired, ConnectVehicleNotPending
     ),
 )
 async def cancel_connect_session(

@@ -8,38 +8,24 @@ from fastapi import APIRouter, Path
 
 from service.api.deps import ContextDep, OwnerDep
 from service.api.present import vehicle_out
-from service.api.responses import problems
+from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import VehicleOut, VehiclePatch
 from service.errors import (
-    AuthTokenExpired,
-    AuthTokenInvalid,
-    AuthTokenMissing,
     ConnectedVehicleNotFound,
-    Forbidden,
     PayloadTooLarge,
-    StoreUnavailable,
-    ValidationFailed,
 )
 from service.flows.vehicles import disconnect_vehicle, get_vehicle, relabel_vehicle
 
 router = APIRouter(prefix="/api/v1/users/{userId}/vehicles", tags=["vehicles"])
 
 VehicleId = Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)]
-_COMMON = (
-    AuthTokenMissing,
-    AuthTokenInvalid,
-    AuthTokenExpired,
-    Forbidden,
-    ValidationFailed,
-    StoreUnavailable,
-)
 
 
 @router.get(
     "",
     operation_id="listVehicles",
     summary="List the user's vehicles",
-    responses=problems(*_COMMON),
+    responses=problems(*USER_ROUTE_ERRORS),
 )
 async def list_vehicles(ctx: ContextDep, owner: OwnerDep) -> list[VehicleOut]:
     """All the user's vehicles, removed ones included."""
@@ -50,7 +36,7 @@ async def list_vehicles(ctx: ContextDep, owner: OwnerDep) -> list[VehicleOut]:
     "/{vehicleId}",
     operation_id="getVehicle",
     summary="Read one vehicle",
-    responses=problems(*_COMMON, ConnectedVehicleNotFound),
+    responses=problems(*USER_ROUTE_ERRORS, ConnectedVehicleNotFound),
 )
 async def read_vehicle(ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId) -> VehicleOut:
     """One vehicle."""
@@ -61,7 +47,7 @@ async def read_vehicle(ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId) 
     "/{vehicleId}",
     operation_id="updateVehicle",
     summary="Change a vehicle's label",
-    responses=problems(*_COMMON, PayloadTooLarge, ConnectedVehicleNotFound),
+    responses=problems(*USER_ROUTE_ERRORS, PayloadTooLarge, ConnectedVehicleNotFound),
 )
 async def update_vehicle(
     ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId, body: VehiclePatch
@@ -74,7 +60,7 @@ async def update_vehicle(
     "/{vehicleId}",
     operation_id="disconnectVehicle",
     summary="Disconnect a vehicle",
-    responses=problems(*_COMMON, ConnectedVehicleNotFound),
+    responses=problems(*USER_ROUTE_ERRORS, ConnectedVehicleNotFound),
 )
 async def delete_vehicle(ctx: ContextDep, owner: OwnerDep, vehicle_id: VehicleId) -> VehicleOut:
     """Erase its credentials; it stays listed with status removed."""

@@ -147,6 +147,11 @@ class Session(_Record):
         update.update(changes)
         return self.evolve(**update)
 
+    def fail(self, now: datetime, code: str, message: str, **changes: object) -> Session:
+        """The session failed with this error code."""
+        error = SessionError(code=code, message=message)
+        return self.transit(Trigger.FAIL, now, error=error, **changes)
+
     def evolve(self, **changes: object) -> Session:
         """A validated copy with changes applied (no transition)."""
         return Session.model_validate({**dict(self), **changes})

@@ -9,7 +9,6 @@ from service.domain.catalogue import find_profile
 from service.domain.models import (
     ConsumedState,
     Owner,
-    SessionError,
     Vehicle,
     VehicleDetails,
     VehicleStatus,
@@ -74,14 +73,11 @@ async def bind_vehicle(
         trigger, now, vehicle_id=vehicle_id, vin=car.vin, consumed=consumed, error=None
     )
     limit = ctx.client(owner.client_id).max_vehicles_per_user
-    refused = session.transit(
-        Trigger.FAIL,
+    refused = session.fail(
         now,
+        "CONNECT_VEHICLE_LIMIT_REACHED",
+        f"This user already has the maximum of {limit} connected vehicle(s)",
         consumed=consumed,
-        error=SessionError(
-            code="CONNECT_VEHICLE_LIMIT_REACHED",
-            message=f"This user already has the maximum of {limit} connected vehicle(s)",
-        ),
     )
     envelope = ctx.keyring.encrypt_json(
         credentials.to_json(), credentials_context(owner, vehicle_id)

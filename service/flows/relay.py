@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from service.context import AppContext
 from service.domain.models import Owner, Session
 from service.errors import ConnectInvalidState, ValidationFailed
-from service.flows.external import complete_with_state
+from service.flows.completion import complete_with_state
 from service.flows.sessions import read_session
 from service.providers.base import LegResult
 

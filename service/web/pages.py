@@ -12,6 +12,7 @@ from service.config import ProviderName
 from service.context import AppContext
 from service.domain.models import Session
 from service.domain.states import SessionStatus
+from service.errors import ConnectSessionExpired
 from service.flows.external import choose_vehicle, start_leg
 from service.flows.sessions import allowed_providers, read_session
 from service.flows.tokens import open_page_token
@@ -29,10 +30,18 @@ async def _session_for(ctx: AppContext, token: str | None) -> Session:
     return (await read_session(ctx, claims.owner, claims.session_id)).session
 
 
+async def _open_session_for(ctx: AppContext, token: str | None) -> Session:
+    """The session of a page that acts on it: 410 once it expired."""
+    session = await _session_for(ctx, token)
+    if session.status == SessionStatus.EXPIRED:
+        raise ConnectSessionExpired("This connection attempt has expired.")
+    return session
+
+
 @router.get("/start")
 async def start_page(ctx: ContextDep, token: Token = None) -> HTMLResponse:
     """Pick a provider allowed for this client and vehicle."""
-    session = await _session_for(ctx, token)
+    session = await _open_session_for(ctx, token)
     if session.status not in (SessionStatus.PENDING, SessionStatus.AWAITING_EXTERNAL):
         return await _status_page(ctx, session)
     client = ctx.client(session.client_id)
@@ -61,7 +70,7 @@ async def start_submit(
 @router.get("/choose")
 async def choice_page(ctx: ContextDep, token: Token = None) -> HTMLResponse:
     """The cars of the provider account, by VIN and name."""
-    session = await _session_for(ctx, token)
+    session = await _open_session_for(ctx, token)
     if session.status != SessionStatus.AWAITING_VEHICLE_CHOICE:
         return await _status_page(ctx, session)
     return render("choose.html", token=token, action="/web/choose", candidates=session.candidates)

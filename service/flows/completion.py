@@ -1,0 +1,220 @@
+"""Completing an external leg exactly once: callbacks, relays and authorize."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+
+from service.config import ProviderName
+from service.context import AppContext
+from service.domain.models import Candidate, ConsumedState, Owner, Session, SessionError, utcnow
+from service.domain.states import SessionStatus, Trigger
+from service.errors import (
+    ConnectInvalidAuthCode,
+    ConnectInvalidState,
+    ConnectVehicleNotAuthorized,
+    ProblemError,
+    ProviderError,
+    ProviderUnavailable,
+    StoreUnavailable,
+)
+from service.flows.binding import bind_vehicle
+from service.flows.external import configured_provider
+from service.flows.leg_secrets import open_leg_secret, seal_pending_credentials
+from service.flows.sessions import MAX_WRITE_ATTEMPTS, apply, read_session, refusal
+from service.flows.tokens import open_state
+from service.providers.base import Denied, LegResult, Linked, Outcome, ProviderVehicle
+from service.store.sessions import Versioned
+
+_POLL_SECONDS = 0.05
+
+ProviderCall = Callable[[Session, dict[str, str]], Awaitable[Outcome]]
+
+
+async def complete_with_state(
+    ctx: AppContext,
+    state: str | None,
+    result: LegResult,
+    *,
+    provider_name: ProviderName | None = None,
+    expected: tuple[Owner, str] | None = None,
+) -> Session:
+    """Complete the leg a provider redirect (or an app relay of it) belongs to."""
+    claims = open_state(ctx.keyring, state)
+    if provider_name is not None and claims.provider != provider_name:
+        raise ConnectInvalidState("The state was issued for another provider.")
+    if expected is not None and (claims.owner, claims.session_id) != expected:
+        raise ConnectInvalidState("The state belongs to another session.")
+    provider = configured_provider(ctx, claims.provider)
+    fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
+
+    async def call(session: Session, secret: dict[str, str]) -> Outcome:
+        return await provider.complete(session, result, secret)
+
+    return await _complete_once(
+        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, call
+    )
+
+
+async def authorize_session(
+    ctx: AppContext, owner: Owner, session_id: str, code: str | None
+) -> Session:
+    """Chargetrip's authorize: ask the session's provider and bind the vehicle."""
+    session = (await read_session(ctx, owner, session_id)).session
+    if session.is_finished:
+        raise refusal(session)
+    if session.status != SessionStatus.AWAITING_EXTERNAL or session.provider is None:
+        raise ConnectVehicleNotAuthorized(
+            "The vehicle does not seem to be authorized yet. Complete the authorization flow."
+        )
+    nonce = session.state_nonce or ""
+    provider = configured_provider(ctx, session.provider)
+    fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00authorize:{code or ''}")
+
+    async def call(current: Session, secret: dict[str, str]) -> Outcome:
+        return await provider.authorize(current, code, secret)
+
+    return await _complete_once(ctx, owner, session_id, nonce, fingerprint, call)
+
+
+def _replay_of(session: Session, nonce: str, fingerprint: str) -> bool:
+    """True when this exact result was already settled; refuse another use of the state."""
+    used = session.consumed
+    if used is None or not hmac.compare_digest(used.nonce, nonce):
+        return False
+    if hmac.compare_digest(used.fingerprint, fingerprint):
+        return True
+    raise ConnectInvalidState("This state was already used.")
+
+
+async def _complete_once(
+    ctx: AppContext,
+    owner: Owner,
+    session_id: str,
+    nonce: str,
+    fingerprint: str,
+    call: ProviderCall,
+) -> Session:
+    """Exactly once: one caller holds the lease and talks to the provider; others wait."""
+    lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
+    deadline = time.monotonic() + lease_ms / 1000
+    holder = secrets.token_hex(8)
+    while True:
+        current = await read_session(ctx, owner, session_id)
+        session = current.session
+        if _replay_of(session, nonce, fingerprint):
+            return session
+        if session.status != SessionStatus.AWAITING_EXTERNAL:
+            raise (
+                refusal(session)
+                if session.is_finished
+                else ConnectInvalidState("This state was already used.")
+            )
+        if not session.state_nonce or not hmac.compare_digest(session.state_nonce, nonce):
+            raise ConnectInvalidState("The state is no longer valid for this session.")
+        if await ctx.sessions.claim(owner, session_id, holder, lease_ms):
+            break
+        if time.monotonic() > deadline:
+            raise ProviderUnavailable("Another request is completing this session; retry.")
+        await asyncio.sleep(_POLL_SECONDS)
+    try:
+        current = await read_session(ctx, owner, session_id)
+        if _replay_of(current.session, nonce, fingerprint):
+            return current.session
+        secret = open_leg_secret(ctx, current.session)
+        try:
+            outcome = await call(current.session, secret)
+        except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
+            await _note_error(ctx, owner, session_id, nonce, exc)
+            raise
+        return await _settle(ctx, owner, session_id, nonce, fingerprint, outcome)
+    finally:
+        await ctx.sessions.release(owner, session_id, holder)
+
+
+async def _note_error(
+    ctx: AppContext, owner: Owner, session_id: str, nonce: str, exc: ProblemError
+) -> None:
+    """Record a retryable failure on the session; it stays where it was."""
+
+    def note(session: Session) -> Session:
+        if session.state_nonce != nonce or session.is_finished:
+            return session
+        return session.evolve(
+            error=SessionError(code=exc.code, message=exc.detail), updated_at=utcnow()
+        )
+
+    await apply(ctx, owner, session_id, note)
+
+
+async def _settle(
+    ctx: AppContext,
+    owner: Owner,
+    session_id: str,
+    nonce: str,
+    fingerprint: str,
+    outcome: Outcome,
+) -> Session:
+    """Turn the provider's outcome into one transition."""
+    consumed = ConsumedState(nonce=nonce, fingerprint=fingerprint)
+    for _ in range(MAX_WRITE_ATTEMPTS):
+        current = await read_session(ctx, owner, session_id)
+        session = current.session
+        if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
+            raise (
+                refusal(session)
+                if session.is_finished
+                else ConnectInvalidState("The state is no longer valid for this session.")
+            )
+        saved = await _transition_for(ctx, current, outcome, consumed)
+        if saved is not None:
+            return saved.session
+    raise StoreUnavailable("The session is changing too fast; retry")
+
+
+async def _transition_for(
+    ctx: AppContext, current: Versioned, outcome: Outcome, consumed: ConsumedState
+) -> Versioned | None:
+    session = current.session
+    now = utcnow()
+    if isinstance(outcome, Denied):
+        failed = session.fail(now, outcome.code, outcome.message, consumed=consumed)
+        return await ctx.sessions.replace(current, failed)
+    assert isinstance(outcome, Linked)
+    cars = outcome.vehicles
+    if not cars:
+        failed = session.fail(
+            now,
+            "CONNECT_VEHICLE_NOT_AUTHORIZED",
+            "No vehicle was found on this provider account",
+            consumed=consumed,
+        )
+        return await ctx.sessions.replace(current, failed)
+    chosen = _preselected(cars, session.vin)
+    if chosen is not None:
+        return await bind_vehicle(
+            ctx, current, Trigger.AUTHORIZE, chosen, outcome.credentials, consumed
+        )
+    choosing = session.transit(
+        Trigger.REQUIRE_CHOICE,
+        now,
+        consumed=consumed,
+        error=None,
+        authorize_url=None,
+        external_redirect_url=None,
+        redirect_info=None,
+        state_nonce=None,
+        leg_secret=None,
+        candidates=[Candidate(**vars(car)) for car in cars],
+        pending_credentials=seal_pending_credentials(ctx, session, outcome.credentials),
+    )
+    return await ctx.sessions.replace(current, choosing)
+
+
+def _preselected(cars: list[ProviderVehicle], vin: str | None) -> ProviderVehicle | None:
+    if len(cars) == 1:
+        return cars[0]
+    return next((car for car in cars if vin is not None and car.vin == vin), None)
