@@ -110,6 +110,16 @@ async def _on_store_error(request: Request, exc: Exception) -> Response:
     return problem_response(request, StoreUnavailable("The session store cannot be reached"))
 
 
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    where = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}" if frame else "?"
+    # Only the type and place: messages and locals may carry tokens or codes.
+    log.error("unhandled %s at %s", type(exc).__name__, where)
+    return problem_response(request, ProblemError("An unexpected error occurred"))
+
+
 def install_handlers(app: FastAPI) -> None:
     """Register every handler on app."""
     handlers: dict[Any, Any] = {
@@ -120,6 +130,7 @@ def install_handlers(app: FastAPI) -> None:
         RedisError: _on_store_error,
         ConnectionError: _on_store_error,
         TimeoutError: _on_store_error,
+        Exception: _on_unexpected,
     }
     for exc_class, handler in handlers.items():
         app.add_exception_handler(exc_class, handler)
