@@ -110,6 +110,7 @@ class Session(_Record):
     redirect_info: RedirectInfo | None = None
     state_nonce: str | None = None
     consumed: ConsumedState | None = None
+    exchanged: str | None = None
     leg_secret: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     pending_credentials: str | None = None
@@ -140,6 +141,7 @@ class Session(_Record):
                 external_redirect_url=None,
                 redirect_info=None,
                 state_nonce=None,
+                exchanged=None,
                 leg_secret=None,
                 candidates=[],
                 pending_credentials=None,

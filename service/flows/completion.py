@@ -23,15 +23,28 @@ from service.errors import (
 )
 from service.flows.binding import bind_vehicle
 from service.flows.external import configured_provider
-from service.flows.leg_secrets import open_leg_secret, seal_pending_credentials
+from service.flows.leg_secrets import (
+    open_leg_secret,
+    open_pending_credentials,
+    seal_pending_credentials,
+)
 from service.flows.sessions import MAX_WRITE_ATTEMPTS, apply, read_session, refusal
 from service.flows.tokens import open_state
-from service.providers.base import Denied, LegResult, Linked, Outcome, ProviderVehicle
+from service.providers.base import (
+    Credentials,
+    Denied,
+    LegResult,
+    Linked,
+    Outcome,
+    Provider,
+    ProviderVehicle,
+)
 from service.store.sessions import Versioned
 
 _POLL_SECONDS = 0.05
 
-ProviderCall = Callable[[Session, dict[str, str]], Awaitable[Outcome]]
+ExchangeCall = Callable[[Session, dict[str, str]], Awaitable[Credentials | Denied]]
+"""Obtains credentials from the provider (posting a code at most once), or a refusal."""
 
 
 async def complete_with_state(
@@ -51,11 +64,11 @@ async def complete_with_state(
     provider = configured_provider(ctx, claims.provider)
     fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
 
-    async def call(session: Session, secret: dict[str, str]) -> Outcome:
-        return await provider.complete(session, result, secret)
+    async def exchange(session: Session, secret: dict[str, str]) -> Credentials | Denied:
+        return await provider.exchange(session, result, secret)
 
     return await _complete_once(
-        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, call
+        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, provider, exchange
     )
 
 
@@ -74,10 +87,10 @@ async def authorize_session(
     provider = configured_provider(ctx, session.provider)
     fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00authorize:{code or ''}")
 
-    async def call(current: Session, secret: dict[str, str]) -> Outcome:
+    async def exchange(current: Session, secret: dict[str, str]) -> Credentials | Denied:
         return await provider.authorize(current, code, secret)
 
-    return await _complete_once(ctx, owner, session_id, nonce, fingerprint, call)
+    return await _complete_once(ctx, owner, session_id, nonce, fingerprint, provider, exchange)
 
 
 def _replay_of(session: Session, nonce: str, fingerprint: str) -> bool:
@@ -96,7 +109,8 @@ async def _complete_once(
     session_id: str,
     nonce: str,
     fingerprint: str,
-    call: ProviderCall,
+    provider: Provider,
+    exchange: ExchangeCall,
 ) -> Session:
     """Exactly once: one caller holds the lease and talks to the provider; others wait."""
     lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
@@ -124,15 +138,42 @@ async def _complete_once(
         current = await read_session(ctx, owner, session_id)
         if _replay_of(current.session, nonce, fingerprint):
             return current.session
-        secret = open_leg_secret(ctx, current.session)
         try:
-            outcome = await call(current.session, secret)
+            outcome = await _linked_or_denied(ctx, current, nonce, fingerprint, provider, exchange)
         except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
             await _note_error(ctx, owner, session_id, nonce, exc)
             raise
         return await _settle(ctx, owner, session_id, nonce, fingerprint, outcome)
     finally:
         await ctx.sessions.release(owner, session_id, holder)
+
+
+async def _linked_or_denied(
+    ctx: AppContext,
+    current: Versioned,
+    nonce: str,
+    fingerprint: str,
+    provider: Provider,
+    exchange: ExchangeCall,
+) -> Outcome:
+    """Exchange (once: the credentials are kept before anything else), then list vehicles."""
+    session = current.session
+    if session.exchanged == fingerprint and session.pending_credentials is not None:
+        credentials = open_pending_credentials(ctx, session, session.pending_credentials)
+    else:
+        obtained = await exchange(session, open_leg_secret(ctx, session))
+        if isinstance(obtained, Denied):
+            return obtained
+        credentials = obtained
+        sealed = seal_pending_credentials(ctx, session, credentials)
+
+        def keep(latest: Session) -> Session:
+            if latest.state_nonce != nonce or latest.is_finished:
+                return latest
+            return latest.evolve(exchanged=fingerprint, pending_credentials=sealed)
+
+        await apply(ctx, session.owner, session.id, keep)
+    return Linked(credentials, await provider.list_vehicles(session, credentials))
 
 
 async def _note_error(
@@ -202,6 +243,7 @@ async def _transition_for(
         Trigger.REQUIRE_CHOICE,
         now,
         consumed=consumed,
+        exchanged=None,
         error=None,
         authorize_url=None,
         external_redirect_url=None,

@@ -50,19 +50,35 @@ class Credentials:
     access_token: str
     refresh_token: str | None
     expires_at: float
+    issued_at: float = 0.0
     token_type: str = "Bearer"  # noqa: S105
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_token_response(cls, payload: dict[str, Any], now: float | None = None) -> Credentials:
-        """Normalise an OAuth token response."""
+    def from_token_response(
+        cls,
+        payload: dict[str, Any],
+        *,
+        previous_refresh_token: str | None = None,
+        extra: dict[str, str] | None = None,
+        now: float | None = None,
+    ) -> Credentials:
+        """Normalise an OAuth token response (keeping the old refresh token if none came)."""
         issued = time.time() if now is None else now
+        refresh = payload.get("refresh_token") or previous_refresh_token
         return cls(
             access_token=str(payload["access_token"]),
-            refresh_token=payload.get("refresh_token"),
+            refresh_token=str(refresh) if refresh else None,
             expires_at=issued + float(payload.get("expires_in", 3600)),
+            issued_at=issued,
             token_type=str(payload.get("token_type", "Bearer")),
+            extra=dict(extra or {}),
         )
+
+    def refresh_due(self, now: float | None = None) -> bool:
+        """True from 75 % of the token's lifetime on."""
+        current = time.time() if now is None else now
+        return current >= self.issued_at + 0.75 * (self.expires_at - self.issued_at)
 
     def to_json(self) -> dict[str, Any]:
         """A dict for encryption at rest."""
@@ -117,17 +133,27 @@ class Provider(ABC):
         """Begin the external leg: authorize URL and what the web view must relay."""
 
     @abstractmethod
-    async def complete(
+    async def exchange(
         self, session: Session, result: LegResult, secret: dict[str, str]
-    ) -> Outcome:
-        """Finish the leg from the provider's answer: exchange the code, list vehicles."""
+    ) -> Credentials | Denied:
+        """Turn the provider's answer into credentials (posting its code once), or a refusal."""
+
+    @abstractmethod
+    async def list_vehicles(
+        self, session: Session, credentials: Credentials
+    ) -> list[ProviderVehicle]:
+        """The vehicles the credentials reach."""
+
+    @abstractmethod
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        """New credentials from the refresh token."""
 
     async def authorize(
         self, session: Session, code: str | None, secret: dict[str, str]
-    ) -> Outcome:
+    ) -> Credentials | Denied:
         """Chargetrip's authorize: check with the provider; by default needs the code."""
         if not code:
             raise ConnectVehicleNotAuthorized(
                 "The vehicle does not seem to be authorized yet. Complete the authorization flow."
             )
-        return await self.complete(session, LegResult(code=code), secret)
+        return await self.exchange(session, LegResult(code=code), secret)

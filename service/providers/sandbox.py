@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -20,8 +19,6 @@ from service.providers.base import (
     Denied,
     LegResult,
     LegStart,
-    Linked,
-    Outcome,
     Provider,
     ProviderVehicle,
 )
@@ -122,10 +119,10 @@ class SandboxProvider(Provider):
         }
         return LegStart(authorize_url=f"{self._urls.sandbox_authorize}?{urlencode(query)}")
 
-    async def complete(
+    async def exchange(
         self, session: Session, result: LegResult, secret: dict[str, str]
-    ) -> Outcome:
-        """Redeem the code once; the account's cars come with it."""
+    ) -> Credentials | Denied:
+        """Redeem the code once; the tokens name the sandbox account and its cars."""
         if result.error:
             if result.error == "access_denied":
                 return Denied(ACCESS_DENIED, ACCESS_DENIED_MESSAGE)
@@ -135,9 +132,24 @@ class SandboxProvider(Provider):
             raise ConnectInvalidAuthCode("The sandbox code is unknown, expired or already used")
         if grant.redirect_uri != self._urls.callback(self.name):
             raise ConnectInvalidAuthCode("The sandbox code was issued for another redirect URI")
-        credentials = Credentials(
-            access_token="sandbox-access-" + secrets.token_urlsafe(24),
-            refresh_token="sandbox-refresh-" + secrets.token_urlsafe(24),
-            expires_at=time.time() + 3600,
-        )
-        return Linked(credentials, sandbox_vehicles(grant.account, grant.cars))
+        return _sandbox_tokens(None, {"account": grant.account, "cars": str(grant.cars)})
+
+    async def list_vehicles(
+        self, session: Session, credentials: Credentials
+    ) -> list[ProviderVehicle]:
+        """The simulated cars of the account the tokens were issued for."""
+        extra = credentials.extra
+        return sandbox_vehicles(extra["account"], int(extra["cars"]))
+
+    async def refresh(self, credentials: Credentials) -> Credentials:
+        """A new access token; the sandbox keeps the refresh token."""
+        return _sandbox_tokens(credentials.refresh_token, credentials.extra)
+
+
+def _sandbox_tokens(refresh_token: str | None, extra: dict[str, str]) -> Credentials:
+    payload = {
+        "access_token": "sandbox-access-" + secrets.token_urlsafe(24),
+        "refresh_token": refresh_token or "sandbox-refresh-" + secrets.token_urlsafe(24),
+        "expires_in": 3600,
+    }
+    return Credentials.from_token_response(payload, extra=extra)
