@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
 
     tesla_auth_url: str = "https://auth.tesla.com"
+    tesla_auth_cn_url: str | None = None
     tesla_owner_api_url: str = "https://owner-api.teslamotors.com"
+    tesla_owner_api_cn_url: str = "https://owner-api.vn.cloud.tesla.cn"
     tesla_redirect_uri: str = "tesla://auth/callback"
     tesla_client_id: str | None = None
     tesla_client_secret: str | None = None
@@ -81,6 +83,7 @@ class Settings(BaseSettings):
         "dev_secrets_file",
         "tesla_client_id",
         "tesla_client_secret",
+        "tesla_auth_cn_url",
         "enode_client_id",
         "enode_client_secret",
         "enode_webhook_secret",
@@ -97,6 +100,7 @@ class Settings(BaseSettings):
         "public_base_url",
         "tesla_auth_url",
         "tesla_owner_api_url",
+        "tesla_owner_api_cn_url",
         "tesla_fleet_auth_url",
         "tesla_fleet_api_url",
         "enode_api_url",
@@ -111,6 +115,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
 
+    @field_validator("tesla_auth_cn_url", "tesla_redirect_uri")
+    @classmethod
+    def _optional_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "://" not in value or " " in value:
+            raise ValueError("must be an absolute URL")
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str | None) -> str | None:
@@ -119,6 +132,11 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @property
+    def tesla_fleet_mode(self) -> bool:
+        """True when Fleet API credentials are set: `tesla` sessions use Fleet mode."""
+        return bool(self.tesla_client_id and self.tesla_client_secret)
 
     @property
     def is_production(self) -> bool:

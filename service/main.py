@@ -42,7 +42,7 @@ def build_context(settings: Settings, http: httpx.AsyncClient) -> AppContext:
         redis=redis,
         sessions=SessionRepository(redis, settings.session_retention_seconds),
         vehicles=VehicleRepository(redis),
-        providers=build_registry(settings, redis, urls),
+        providers=build_registry(settings, redis, urls, http),
         sandbox=SandboxAuthority(redis),
         urls=urls,
         http=http,

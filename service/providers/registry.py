@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+
 from service.config import ProviderName, Settings
 from service.providers.base import Provider
 from service.providers.sandbox import SandboxAuthority, SandboxProvider
+from service.providers.tesla import TeslaFleetProvider, TeslaOwnerProvider
 from service.store.connection import RedisClient
 from service.urls import PublicUrls
 
@@ -24,7 +27,13 @@ class ProviderRegistry:
         return [name for name in ProviderName if name in self._providers]
 
 
-def build_registry(settings: Settings, redis: RedisClient, urls: PublicUrls) -> ProviderRegistry:
-    """Every provider whose settings are present (the sandbox always)."""
-    del settings  # Tesla, Enode and Smartcar read their settings here when they arrive.
-    return ProviderRegistry([SandboxProvider(urls, SandboxAuthority(redis))])
+def build_registry(
+    settings: Settings, redis: RedisClient, urls: PublicUrls, http: httpx.AsyncClient
+) -> ProviderRegistry:
+    """Every provider whose settings are present (the sandbox and Tesla owner mode always)."""
+    tesla: Provider = (
+        TeslaFleetProvider(settings, http, urls)
+        if settings.tesla_fleet_mode
+        else TeslaOwnerProvider(settings, http)
+    )
+    return ProviderRegistry([SandboxProvider(urls, SandboxAuthority(redis)), tesla])

@@ -44,6 +44,11 @@ def credentials_key(owner: Owner) -> str:
     return f"{PREFIX}:{owner_tag(owner)}:creds"
 
 
+def refresh_lock_key(owner: Owner, vehicle_id: str) -> str:
+    """Lease held while one request refreshes a vehicle's credentials."""
+    return f"{PREFIX}:{owner_tag(owner)}:refresh:{vehicle_id}"
+
+
 def sandbox_code_key(code_digest: str) -> str:
     """An authorization code issued by the sandbox provider."""
     return f"{PREFIX}:sandbox:code:{code_digest}"

@@ -74,3 +74,10 @@ local count = redis.call('HINCRBY', KEYS[1], 'redeemed', 1)
 local fields = redis.call('HMGET', KEYS[1], 'cars', 'redirect_uri', 'account')
 return {count, fields[1], fields[2], fields[3]}
 """
+
+# KEYS: hash; ARGV: field, expected value, new value. Returns 1 when swapped, 0 otherwise.
+SWAP_HASH_FIELD = """
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""

@@ -13,6 +13,7 @@ class VehicleRepository:
     def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
         self._update = redis.register_script(scripts.UPDATE_VEHICLE)
+        self._swap = redis.register_script(scripts.SWAP_HASH_FIELD)
 
     async def get(self, owner: Owner, vehicle_id: str) -> Vehicle | None:
         """The vehicle, or None."""
@@ -42,3 +43,23 @@ class VehicleRepository:
         """The encrypted credentials envelope of a vehicle, or None."""
         envelope: str | None = await self._redis.hget(keys.credentials_key(owner), vehicle_id)
         return envelope
+
+    async def replace_credentials(
+        self, owner: Owner, vehicle_id: str, current: str, new: str
+    ) -> bool:
+        """Store new credentials if the stored envelope is still current."""
+        swapped = await self._swap(
+            keys=[keys.credentials_key(owner)], args=[vehicle_id, current, new]
+        )
+        return int(swapped) == 1
+
+    async def lock_refresh(self, owner: Owner, vehicle_id: str, holder: str, ttl_ms: int) -> bool:
+        """Take the vehicle's refresh lease if free."""
+        key = keys.refresh_lock_key(owner, vehicle_id)
+        return bool(await self._redis.set(key, holder, nx=True, px=ttl_ms))
+
+    async def unlock_refresh(self, owner: Owner, vehicle_id: str, holder: str) -> None:
+        """Give the refresh lease back if holder still holds it."""
+        key = keys.refresh_lock_key(owner, vehicle_id)
+        if await self._redis.get(key) == holder:
+            await self._redis.delete(key)

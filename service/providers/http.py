@@ -1,0 +1,58 @@
+"""Provider HTTP calls: timeouts, retries of transport failures before sending, error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from service.errors import ProviderUnavailable
+
+log = logging.getLogger("vehicle_connect.providers")
+
+_RETRY_DELAYS = (0.2, 0.6)
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+async def provider_request(
+    http: httpx.AsyncClient,
+    provider: str,
+    method: str,
+    url: str,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One provider call; 503 PROVIDER_UNAVAILABLE on timeouts, transport errors and 5xx.
+
+    The client's timeout is PROVIDER_TIMEOUT_SECONDS (see main.create_app).
+
+    Failures that happen before the request left (connect errors) are retried with backoff;
+    anything that may have reached the provider is not, so a code is never posted twice.
+    """
+    for attempt in range(len(_RETRY_DELAYS) + 1):
+        try:
+            response = await http.request(method, url, **kwargs)
+        except _NOT_SENT as exc:
+            if attempt < len(_RETRY_DELAYS):
+                await asyncio.sleep(_RETRY_DELAYS[attempt])
+                continue
+            log.warning("%s unreachable: %s", provider, type(exc).__name__)
+            raise ProviderUnavailable(f"{provider} cannot be reached; retry later") from None
+        except httpx.HTTPError as exc:
+            log.warning("%s call failed: %s", provider, type(exc).__name__)
+            raise ProviderUnavailable(f"{provider} did not answer in time; retry later") from None
+        if response.status_code >= 500:
+            log.warning("%s answered %d", provider, response.status_code)
+            raise ProviderUnavailable(f"{provider} is unavailable ({response.status_code})")
+        return response
+    raise AssertionError("unreachable")
+
+
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object of a response, or {} when the body is not one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
