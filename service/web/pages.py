@@ -16,7 +16,7 @@ from service.errors import ConnectSessionExpired
 from service.flows.external import choose_vehicle, start_leg
 from service.flows.sessions import allowed_providers, read_session
 from service.flows.tokens import open_page_token
-from service.navigation import next_page, start_url
+from service.navigation import hosted_redirect, next_page, start_url
 from service.web.render import render
 
 router = APIRouter(prefix="/web", tags=["hosted pages"], include_in_schema=False)
@@ -60,10 +60,17 @@ async def start_submit(
     token: FormToken,
     provider: Annotated[ProviderName, Form()],
 ) -> RedirectResponse:
-    """Start the leg at the chosen provider and go to its sign-in page."""
+    """Start the leg at the chosen provider and go to its sign-in page.
+
+    A leg whose end the app's web view must capture (Tesla owner mode) first passes through
+    the hosted redirect, so the app reads the session and learns the new redirectUrl and
+    redirectInfo before it loads the provider's page (as the Jedlix SDK expects).
+    """
     claims = open_page_token(ctx.keyring, token)
     session = await start_leg(ctx, claims.owner, claims.session_id, provider)
     assert session.authorize_url is not None
+    if session.external_redirect_url:
+        return RedirectResponse(hosted_redirect(session, ctx.urls), status_code=303)
     return RedirectResponse(session.authorize_url, status_code=303)
 
 

@@ -115,7 +115,7 @@ async def test_profile_limits_the_providers(api: ConnectApi) -> None:
     assert problem_code(wrong) == "CONNECT_PROVIDER_NOT_SUPPORTED_FOR_VEHICLE"
     nothing = await api.create("fay", {"vehicleProfileId": "renault-zoe-r135"})
     assert nothing.status_code == 422
-    tesla = await api.create("fay", {"provider": "tesla"})
-    assert tesla.status_code == 403
-    assert problem_code(tesla) == "CONNECT_PROVIDER_NOT_ALLOWED"
-    assert "tesla" in tesla.json()["detail"]
+    enode = await api.create("fay", {"provider": "enode"})
+    assert enode.status_code == 403
+    assert problem_code(enode) == "CONNECT_PROVIDER_NOT_ALLOWED"
+    assert "enode" in enode.json()["detail"]

@@ -187,7 +187,8 @@ async def test_invalid_verifier_is_400_and_the_session_can_restart(
         "/web/start", data={"token": stored.page_token, "provider": "tesla"}
     )
     assert restarted.status_code == 303
-    new_authorize = restarted.headers["location"]
+    assert restarted.headers["location"].startswith("http://testserver/web/end?token=")
+    new_authorize = (await api.get("hal", session["id"]))["startUrl"]
     assert query_of(new_authorize)["state"] != query_of(session["startUrl"])["state"]
     fresh = await tesla_login(new_authorize)
     ok = await api.relay("hal", session["id"], fresh.jedlix_relay())
