@@ -272,3 +272,15 @@ async def _raw_store(api: ConnectApi) -> str:
         elif kind == "hash":
             values.extend((await redis.hgetall(key)).values())
     return "\n".join(values)
+
+
+async def test_an_unknown_code_is_invalid_grant(api: ConnectApi, fakes: TeslaFakes) -> None:
+    session = await _tesla_session(api, "max")
+    captured = await tesla_login(session["startUrl"])
+    code = query_of(captured.url)["code"]
+    bogus = captured.url.replace(f"code={code}", "code=not-issued-by-tesla")
+    response = await api.relay("max", session["id"], {"redirectUrl": bogus})
+    assert response.status_code == 400 and problem_code(response) == "CONNECT_INVALID_AUTH_CODE"
+    assert response.json()["detail"].startswith("Tesla refused the code")
+    assert (await api.get("max", session["id"]))["status"] == "awaiting_external"
+    assert fakes.global_.token_request_count() == 1
