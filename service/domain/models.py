@@ -111,6 +111,7 @@ class Session(_Record):
     state_nonce: str | None = None
     consumed: ConsumedState | None = None
     exchanged: str | None = None
+    external_done: bool = False
     leg_secret: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
     pending_credentials: str | None = None
@@ -142,6 +143,7 @@ class Session(_Record):
                 redirect_info=None,
                 state_nonce=None,
                 exchanged=None,
+                external_done=False,
                 leg_secret=None,
                 candidates=[],
                 pending_credentials=None,

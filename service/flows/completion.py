@@ -15,6 +15,7 @@ from service.domain.states import SessionStatus, Trigger
 from service.errors import (
     ConnectInvalidAuthCode,
     ConnectInvalidState,
+    ConnectMultipleVehiclesNotAllowed,
     ConnectVehicleNotAuthorized,
     ProblemError,
     ProviderError,
@@ -46,6 +47,9 @@ _POLL_SECONDS = 0.05
 ExchangeCall = Callable[[Session, dict[str, str]], Awaitable[Credentials | Denied]]
 """Obtains credentials from the provider (posting a code at most once), or a refusal."""
 
+Resolver = Callable[[Versioned], Awaitable[Outcome]]
+"""Finds out, under the session's lease, what the provider says: credentials and cars, or no."""
+
 
 async def complete_with_state(
     ctx: AppContext,
@@ -63,12 +67,15 @@ async def complete_with_state(
         raise ConnectInvalidState("The state belongs to another session.")
     provider = configured_provider(ctx, claims.provider)
     fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
+    if not provider.completes_on_callback and result.error is None:
+        return await _note_leg_done(ctx, claims.owner, claims.session_id, claims.nonce)
 
     async def exchange(session: Session, secret: dict[str, str]) -> Credentials | Denied:
         return await provider.exchange(session, result, secret)
 
+    resolve = _exchange_then_list(ctx, claims.nonce, fingerprint, provider, exchange)
     return await _complete_once(
-        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, provider, exchange
+        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, resolve
     )
 
 
@@ -90,7 +97,39 @@ async def authorize_session(
     async def exchange(current: Session, secret: dict[str, str]) -> Credentials | Denied:
         return await provider.authorize(current, code, secret)
 
-    return await _complete_once(ctx, owner, session_id, nonce, fingerprint, provider, exchange)
+    resolve = _exchange_then_list(ctx, nonce, fingerprint, provider, exchange)
+    done = await _complete_once(ctx, owner, session_id, nonce, fingerprint, resolve)
+    if done.error is not None and done.error.code == ConnectMultipleVehiclesNotAllowed.code:
+        raise ConnectMultipleVehiclesNotAllowed(done.error.message)
+    return done
+
+
+async def complete_with_vehicles(
+    ctx: AppContext, session: Session, source: str, linked: Linked
+) -> Session:
+    """Complete a waiting session with vehicles a provider announced (a webhook, say)."""
+    nonce = session.state_nonce or ""
+    fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00{source}")
+
+    async def resolve(_current: Versioned) -> Outcome:
+        return linked
+
+    return await _complete_once(ctx, session.owner, session.id, nonce, fingerprint, resolve)
+
+
+async def _note_leg_done(ctx: AppContext, owner: Owner, session_id: str, nonce: str) -> Session:
+    """The user finished the provider's pages; the vehicle is confirmed later."""
+
+    def done(session: Session) -> Session:
+        if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
+            raise (
+                refusal(session)
+                if session.is_finished
+                else ConnectInvalidState("The state is no longer valid for this session.")
+            )
+        return session.evolve(external_done=True, error=None, updated_at=utcnow())
+
+    return (await apply(ctx, owner, session_id, done)).session
 
 
 def _replay_of(session: Session, nonce: str, fingerprint: str) -> bool:
@@ -109,8 +148,7 @@ async def _complete_once(
     session_id: str,
     nonce: str,
     fingerprint: str,
-    provider: Provider,
-    exchange: ExchangeCall,
+    resolve: Resolver,
 ) -> Session:
     """Exactly once: one caller holds the lease and talks to the provider; others wait."""
     lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
@@ -139,13 +177,24 @@ async def _complete_once(
         if _replay_of(current.session, nonce, fingerprint):
             return current.session
         try:
-            outcome = await _linked_or_denied(ctx, current, nonce, fingerprint, provider, exchange)
+            outcome = await resolve(current)
         except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
             await _note_error(ctx, owner, session_id, nonce, exc)
             raise
         return await _settle(ctx, owner, session_id, nonce, fingerprint, outcome)
     finally:
         await ctx.sessions.release(owner, session_id, holder)
+
+
+def _exchange_then_list(
+    ctx: AppContext, nonce: str, fingerprint: str, provider: Provider, exchange: ExchangeCall
+) -> Resolver:
+    """Exchange (once: the credentials are kept before anything else), then list vehicles."""
+
+    async def resolve(current: Versioned) -> Outcome:
+        return await _linked_or_denied(ctx, current, nonce, fingerprint, provider, exchange)
+
+    return resolve
 
 
 async def _linked_or_denied(
@@ -156,7 +205,6 @@ async def _linked_or_denied(
     provider: Provider,
     exchange: ExchangeCall,
 ) -> Outcome:
-    """Exchange (once: the credentials are kept before anything else), then list vehicles."""
     session = current.session
     if session.exchanged == fingerprint and session.pending_credentials is not None:
         credentials = open_pending_credentials(ctx, session, session.pending_credentials)
@@ -235,6 +283,15 @@ async def _transition_for(
         )
         return await ctx.sessions.replace(current, failed)
     chosen = _preselected(cars, session.vin)
+    provider = ctx.providers.get(session.provider) if session.provider else None
+    if chosen is None and provider is not None and not provider.allows_vehicle_choice:
+        failed = session.fail(
+            now,
+            ConnectMultipleVehiclesNotAllowed.code,
+            "There is more than one vehicle on the vendor account; this is not supported",
+            consumed=consumed,
+        )
+        return await ctx.sessions.replace(current, failed)
     if chosen is not None:
         return await bind_vehicle(
             ctx, current, Trigger.AUTHORIZE, chosen, outcome.credentials, consumed

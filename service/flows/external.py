@@ -57,6 +57,9 @@ async def start_leg(
             state_nonce=nonce,
             leg_secret=leg_secret,
             error=None,
+            exchanged=None,
+            external_done=False,
+            pending_credentials=None,
         )
         saved = await ctx.sessions.replace(current, started)
         if saved is not None:

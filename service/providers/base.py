@@ -127,6 +127,10 @@ class Provider(ABC):
     name: ClassVar[ProviderName]
     display_name: ClassVar[str]
     capabilities: ClassVar[tuple[str, ...]] = ("chargeState", "stateOfCharge")
+    completes_on_callback: ClassVar[bool] = True
+    """False when the callback only says the user is done and the vehicle comes later."""
+    allows_vehicle_choice: ClassVar[bool] = True
+    """False when several vehicles on one account fail the session (Enode)."""
 
     @abstractmethod
     async def start(self, session: Session, state: str) -> LegStart:

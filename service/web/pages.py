@@ -113,6 +113,10 @@ async def _status_page(ctx: AppContext, session: Session) -> HTMLResponse:
     heading, tone, message = _OUTCOMES.get(
         session.status, ("Almost there", "", "Connecting your car is still in progress.")
     )
+    if session.status == SessionStatus.AWAITING_EXTERNAL and session.external_done:
+        provider = ctx.providers.get(session.provider) if session.provider else None
+        name = provider.display_name if provider else "the provider"
+        message = f"Waiting for {name} to confirm your car. This usually takes a moment."
     if session.error is not None and session.status == SessionStatus.FAILED:
         message = f"{message} {session.error.message}."
     next_step = (
@@ -129,5 +133,7 @@ async def _status_page(ctx: AppContext, session: Session) -> HTMLResponse:
         vehicle=await ctx.vehicles.get(session.owner, session.vehicle_id)
         if session.vehicle_id
         else None,
-        resume_url=None if session.is_finished else start_url(session, ctx.urls),
+        resume_url=None
+        if session.is_finished or session.external_done
+        else start_url(session, ctx.urls),
     )
