@@ -139,6 +139,16 @@ class Settings(BaseSettings):
         return bool(self.tesla_client_id and self.tesla_client_secret)
 
     @property
+    def enode_enabled(self) -> bool:
+        """True when Enode client credentials are set."""
+        return bool(self.enode_client_id and self.enode_client_secret)
+
+    @property
+    def smartcar_enabled(self) -> bool:
+        """True when Smartcar client credentials are set."""
+        return bool(self.smartcar_client_id and self.smartcar_client_secret)
+
+    @property
     def is_production(self) -> bool:
         """True when development conveniences (generated secrets) are refused."""
         return self.environment == "production"

@@ -14,6 +14,7 @@ from service.providers.sandbox import SandboxAuthority
 from service.store.connection import RedisClient
 from service.store.sessions import SessionRepository
 from service.store.vehicles import VehicleRepository
+from service.store.webhooks import WebhookRepository
 from service.urls import PublicUrls
 
 
@@ -27,6 +28,7 @@ class AppContext:
     redis: RedisClient
     sessions: SessionRepository
     vehicles: VehicleRepository
+    webhooks: WebhookRepository
     providers: ProviderRegistry
     sandbox: SandboxAuthority
     urls: PublicUrls

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from service.api import callbacks, health, profiles, sessions, vehicles
+from service.api import callbacks, health, profiles, sessions, vehicles, webhooks
 from service.auth import JwksCache, TokenVerifier
 from service.config import Settings, load_clients, load_settings
 from service.context import AppContext
@@ -21,6 +21,7 @@ from service.secrets import resolve_secrets
 from service.store.connection import open_redis
 from service.store.sessions import SessionRepository
 from service.store.vehicles import VehicleRepository
+from service.store.webhooks import WebhookRepository
 from service.urls import PublicUrls
 from service.web import pages, sandbox_login
 
@@ -35,6 +36,8 @@ def build_context(settings: Settings, http: httpx.AsyncClient) -> AppContext:
     redis = open_redis(settings)
     urls = PublicUrls(settings.public_base_url)
     jwks = JwksCache(settings.auth_jwks_url, http) if settings.auth_jwks_url else None
+    sandbox = SandboxAuthority(redis)
+    webhook_store = WebhookRepository(redis)
     return AppContext(
         settings=settings,
         clients=clients,
@@ -42,8 +45,9 @@ def build_context(settings: Settings, http: httpx.AsyncClient) -> AppContext:
         redis=redis,
         sessions=SessionRepository(redis, settings.session_retention_seconds),
         vehicles=VehicleRepository(redis),
-        providers=build_registry(settings, redis, urls, http),
-        sandbox=SandboxAuthority(redis),
+        webhooks=webhook_store,
+        providers=build_registry(settings, urls, http, sandbox, webhook_store),
+        sandbox=sandbox,
         urls=urls,
         http=http,
         verifier=TokenVerifier(settings, secrets.jwt_secret, clients, jwks),
@@ -71,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    for module in (sessions, vehicles, profiles, callbacks, health, pages, sandbox_login):
+    for module in (sessions, vehicles, profiles, callbacks, webhooks, health, pages, sandbox_login):
         app.include_router(module.router)
     install_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

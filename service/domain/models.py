@@ -194,6 +194,7 @@ class Vehicle(_Record):
     details: VehicleDetails = Field(default_factory=VehicleDetails)
     capabilities: list[str] = Field(default_factory=list)
     status: VehicleStatus = VehicleStatus.AUTHORIZED
+    connection_lost: bool = False
     created_at: datetime
     updated_at: datetime
 
@@ -205,7 +206,7 @@ class Vehicle(_Record):
     @property
     def is_connected(self) -> bool:
         """True while credentials are held and valid."""
-        return self.status == VehicleStatus.AUTHORIZED
+        return self.status == VehicleStatus.AUTHORIZED and not self.connection_lost
 
     def dump(self) -> str:
         """Compact JSON for the store."""

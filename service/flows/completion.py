@@ -121,6 +121,8 @@ async def _note_leg_done(ctx: AppContext, owner: Owner, session_id: str, nonce: 
     """The user finished the provider's pages; the vehicle is confirmed later."""
 
     def done(session: Session) -> Session:
+        if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
+            return session  # the provider confirmed the vehicle before the browser came back
         if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
             raise (
                 refusal(session)

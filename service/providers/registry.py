@@ -6,9 +6,11 @@ import httpx
 
 from service.config import ProviderName, Settings
 from service.providers.base import Provider
+from service.providers.enode import EnodeProvider
 from service.providers.sandbox import SandboxAuthority, SandboxProvider
+from service.providers.smartcar import SmartcarProvider
 from service.providers.tesla import TeslaFleetProvider, TeslaOwnerProvider
-from service.store.connection import RedisClient
+from service.store.webhooks import WebhookRepository
 from service.urls import PublicUrls
 
 
@@ -28,7 +30,11 @@ class ProviderRegistry:
 
 
 def build_registry(
-    settings: Settings, redis: RedisClient, urls: PublicUrls, http: httpx.AsyncClient
+    settings: Settings,
+    urls: PublicUrls,
+    http: httpx.AsyncClient,
+    sandbox: SandboxAuthority,
+    webhooks: WebhookRepository,
 ) -> ProviderRegistry:
     """Every provider whose settings are present (the sandbox and Tesla owner mode always)."""
     tesla: Provider = (
@@ -36,4 +42,9 @@ def build_registry(
         if settings.tesla_fleet_mode
         else TeslaOwnerProvider(settings, http)
     )
-    return ProviderRegistry([SandboxProvider(urls, SandboxAuthority(redis)), tesla])
+    providers: list[Provider] = [SandboxProvider(urls, sandbox), tesla]
+    if settings.enode_enabled:
+        providers.append(EnodeProvider(settings, http, urls, webhooks))
+    if settings.smartcar_enabled:
+        providers.append(SmartcarProvider(settings, http, urls))
+    return ProviderRegistry(providers)

@@ -49,6 +49,16 @@ def refresh_lock_key(owner: Owner, vehicle_id: str) -> str:
     return f"{PREFIX}:{owner_tag(owner)}:refresh:{vehicle_id}"
 
 
+def provider_user_key(provider: str, provider_user_id: str) -> str:
+    """Which owner a provider's user id (Enode's userId) stands for."""
+    return f"{PREFIX}:{provider}:user:{provider_user_id}"
+
+
+def webhook_delivery_key(provider: str, delivery_id: str) -> str:
+    """Marks a webhook delivery as being processed or done (deduplication)."""
+    return f"{PREFIX}:{provider}:delivery:{delivery_id}"
+
+
 def sandbox_code_key(code_digest: str) -> str:
     """An authorization code issued by the sandbox provider."""
     return f"{PREFIX}:sandbox:code:{code_digest}"

@@ -1,0 +1,47 @@
+"""Signed provider events: `POST /webhooks/{provider}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from service.api.deps import ContextDep
+from service.api.responses import problems
+from service.config import ProviderName
+from service.errors import (
+    NotFound,
+    PayloadTooLarge,
+    StoreUnavailable,
+    ValidationFailed,
+    WebhookSignatureInvalid,
+)
+from service.flows.enode_events import handle_enode_webhook
+from service.flows.smartcar_events import handle_smartcar_webhook
+
+router = APIRouter(tags=["provider webhooks"])
+
+
+@router.post(
+    "/webhooks/{provider}",
+    operation_id="providerWebhook",
+    summary="Signed events of a provider (Enode, Smartcar)",
+    responses=problems(
+        WebhookSignatureInvalid, ValidationFailed, NotFound, PayloadTooLarge, StoreUnavailable
+    ),
+)
+async def provider_webhook(
+    ctx: ContextDep, provider: ProviderName, request: Request
+) -> dict[str, Any]:
+    """Check the signature on the raw body before anything else, then handle the events."""
+    raw = await request.body()
+    if provider == ProviderName.ENODE:
+        return await handle_enode_webhook(
+            ctx,
+            raw,
+            request.headers.get("x-enode-signature"),
+            request.headers.get("x-enode-delivery"),
+        )
+    if provider == ProviderName.SMARTCAR:
+        return await handle_smartcar_webhook(ctx, raw, request.headers.get("sc-signature"))
+    raise NotFound(f"{provider.value} sends no webhooks")
