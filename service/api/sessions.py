@@ -16,6 +16,9 @@ from service.api.schemas import (
     ReconnectRequest,
     RelayRequest,
 )
+from service.config import ProviderName
+from service.context import AppContext
+from service.domain.models import Owner, Session
 from service.domain.states import SessionStatus
 from service.errors import (
     ConnectedVehicleNotFound,
@@ -85,8 +88,18 @@ async def create_connect_session(
     )
     session = created.session
     if request.provider is not None:
-        session = await start_leg(ctx, owner, session.id, request.provider)
+        session = await _started(ctx, owner, session.id, request.provider)
     return session_out(session, ctx.urls)
+
+
+async def _started(
+    ctx: AppContext, owner: Owner, session_id: str, provider: ProviderName
+) -> Session:
+    """Start the provider leg; on a provider outage the session stays pending with `error`."""
+    try:
+        return await start_leg(ctx, owner, session_id, provider)
+    except (ProviderUnavailable, ProviderError):
+        return (await read_session(ctx, owner, session_id)).session
 
 
 @router.post(
@@ -115,7 +128,7 @@ async def reconnect_connect_session(
         ctx, owner, vehicle_id, request.redirect_uri, request.language
     )
     assert created.session.provider is not None
-    session = await start_leg(ctx, owner, created.session.id, created.session.provider)
+    session = await _started(ctx, owner, created.session.id, created.session.provider)
     return session_out(session, ctx.urls)
 
 

@@ -10,20 +10,19 @@ from collections.abc import Awaitable, Callable
 
 from service.config import ProviderName
 from service.context import AppContext
-from service.domain.models import Candidate, ConsumedState, Owner, Session, SessionError, utcnow
+from service.domain.models import Candidate, ConsumedState, Owner, Session, utcnow
 from service.domain.states import SessionStatus, Trigger
 from service.errors import (
     ConnectInvalidAuthCode,
     ConnectInvalidState,
     ConnectMultipleVehiclesNotAllowed,
     ConnectVehicleNotAuthorized,
-    ProblemError,
     ProviderError,
     ProviderUnavailable,
     StoreUnavailable,
 )
 from service.flows.binding import bind_vehicle
-from service.flows.external import configured_provider
+from service.flows.external import configured_provider, note_error
 from service.flows.leg_secrets import (
     open_leg_secret,
     open_pending_credentials,
@@ -181,7 +180,7 @@ async def _complete_once(
         try:
             outcome = await resolve(current)
         except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
-            await _note_error(ctx, owner, session_id, nonce, exc)
+            await note_error(ctx, owner, session_id, exc, nonce)
             raise
         return await _settle(ctx, owner, session_id, nonce, fingerprint, outcome)
     finally:
@@ -224,21 +223,6 @@ async def _linked_or_denied(
 
         await apply(ctx, session.owner, session.id, keep)
     return Linked(credentials, await provider.list_vehicles(session, credentials))
-
-
-async def _note_error(
-    ctx: AppContext, owner: Owner, session_id: str, nonce: str, exc: ProblemError
-) -> None:
-    """Record a retryable failure on the session; it stays where it was."""
-
-    def note(session: Session) -> Session:
-        if session.state_nonce != nonce or session.is_finished:
-            return session
-        return session.evolve(
-            error=SessionError(code=exc.code, message=exc.detail), updated_at=utcnow()
-        )
-
-    await apply(ctx, owner, session_id, note)
 
 
 async def _settle(

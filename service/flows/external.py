@@ -6,12 +6,25 @@ import secrets
 
 from service.config import ProviderName
 from service.context import AppContext
-from service.domain.models import Owner, Session, utcnow
+from service.domain.models import Owner, Session, SessionError, utcnow
 from service.domain.states import SessionStatus, Trigger
-from service.errors import ConnectProviderNotAllowed, StoreUnavailable, ValidationFailed
+from service.errors import (
+    ConnectProviderNotAllowed,
+    ProblemError,
+    ProviderError,
+    ProviderUnavailable,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from service.flows.binding import bind_vehicle
 from service.flows.leg_secrets import open_pending_credentials, seal_leg_secret
-from service.flows.sessions import MAX_WRITE_ATTEMPTS, check_provider, read_session, refusal
+from service.flows.sessions import (
+    MAX_WRITE_ATTEMPTS,
+    apply,
+    check_provider,
+    read_session,
+    refusal,
+)
 from service.flows.tokens import issue_state
 from service.providers.base import Provider, ProviderVehicle
 
@@ -45,7 +58,11 @@ async def start_leg(
         nonce = secrets.token_urlsafe(16)
         ttl = max((session.expires_at - utcnow()).total_seconds(), 1.0)
         state = issue_state(ctx.keyring, session, nonce, provider_name, ttl)
-        leg = await provider.start(session, state)
+        try:
+            leg = await provider.start(session, state)
+        except (ProviderUnavailable, ProviderError) as exc:
+            await note_error(ctx, owner, session_id, exc)
+            raise
         leg_secret = seal_leg_secret(ctx, session, leg.secret)
         started = session.transit(
             Trigger.START_EXTERNAL,
@@ -65,6 +82,28 @@ async def start_leg(
         if saved is not None:
             return saved.session
     raise StoreUnavailable("The session is changing too fast; retry")
+
+
+async def note_error(
+    ctx: AppContext,
+    owner: Owner,
+    session_id: str,
+    exc: ProblemError,
+    nonce: str | None = None,
+) -> None:
+    """Record a retryable failure on an open session; it stays where it was.
+
+    With a nonce, only while that leg is still the session's current one.
+    """
+
+    def note(session: Session) -> Session:
+        if session.is_finished or (nonce is not None and session.state_nonce != nonce):
+            return session
+        return session.evolve(
+            error=SessionError(code=exc.code, message=exc.detail), updated_at=utcnow()
+        )
+
+    await apply(ctx, owner, session_id, note)
 
 
 async def choose_vehicle(ctx: AppContext, owner: Owner, session_id: str, vin: str) -> Session:
