@@ -72,3 +72,12 @@ async def test_unreachable_store_is_503_with_retry_after(
     ready = await unreachable_store.get("/readyz")
     assert ready.status_code == 503
     assert (await unreachable_store.get("/healthz")).status_code == 200
+
+
+async def test_webhooks_of_unconfigured_providers_are_404(api: ConnectApi) -> None:
+    for provider in ["enode", "smartcar", "tesla", "sandbox"]:
+        response = await api.client.post(f"/webhooks/{provider}", content=b"[]")
+        assert response.status_code == 404, provider
+        assert problem_code(response) == "NOT_FOUND"
+    unknown = await api.client.post("/webhooks/volvo", content=b"[]")
+    assert unknown.status_code == 422
