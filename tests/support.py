@@ -28,11 +28,18 @@ BASE_URL = "http://testserver"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free TCP port on loopback, never the same one twice in this test run."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def deployment_env(redis_url: str | None, base_url: str = BASE_URL, **extra: str) -> dict[str, str]:
@@ -92,34 +99,36 @@ def start_redis_server(directory: Path, *extra: str) -> RedisServer:
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(directory),
-            *extra,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = RedisServer(f"redis://127.0.0.1:{port}/0", process)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            if server.client().ping():
-                return server
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    process.kill()
+    for _attempt in range(3):
+        port = free_port()
+        process = subprocess.Popen(
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(directory),
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        server = RedisServer(f"redis://127.0.0.1:{port}/0", process)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if server.client().ping():
+                    return server
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        process.kill()
+        process.wait()
     raise RuntimeError("redis-server did not start")
 
 
@@ -147,15 +156,40 @@ class ServiceProcess:
 def running_service(
     redis_url: str | None,
     log_dir: Path,
-    port: int | None = None,
     public_base_url: str | None = None,
     **extra: str,
 ) -> Iterator[ServiceProcess]:
-    """Run the service as a real process until the block ends."""
-    port = port or free_port()
+    """Run the service as a real process on a free port until the block ends."""
+    for _attempt in range(3):
+        service = _start_service(redis_url, log_dir, public_base_url, extra)
+        try:
+            _wait_healthy(service)
+        except _PortTaken:
+            service.stop()
+            continue
+        except BaseException:
+            service.stop()
+            raise
+        try:
+            yield service
+        finally:
+            service.stop()
+        return
+    raise RuntimeError("no free port for the service")
+
+
+class _PortTaken(Exception):
+    pass
+
+
+def _start_service(
+    redis_url: str | None, log_dir: Path, public_base_url: str | None, extra: dict[str, str]
+) -> ServiceProcess:
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, **deployment_env(redis_url, public_base_url or base_url, **extra)}
-    env.pop("REDIS_URL", None) if redis_url is None else None
+    if redis_url is None:
+        env.pop("REDIS_URL", None)
     log_path = log_dir / f"service-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
@@ -165,19 +199,17 @@ def running_service(
             stderr=subprocess.STDOUT,
             cwd=REPO_ROOT,
         )
-    service = ServiceProcess(base_url, process, log_path, env)
-    try:
-        _wait_healthy(service)
-        yield service
-    finally:
-        service.stop()
+    return ServiceProcess(base_url, process, log_path, env)
 
 
 def _wait_healthy(service: ServiceProcess) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if service.process.poll() is not None:
-            raise RuntimeError("service exited: " + service.log_path.read_text())
+            log = service.log_path.read_text()
+            if "address already in use" in log:
+                raise _PortTaken()
+            raise RuntimeError("service exited: " + log)
         try:
             if httpx.get(service.base_url + "/healthz", timeout=1).status_code == 200:
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,10 +15,10 @@ import httpx
 from service.domain.models import Owner
 from service.flows.binding import credentials_context
 from service.providers.base import Credentials
-from tests.fakes.server import serving
+from tests.fakes.server import base_url_of, listening_socket, serving
 from tests.fakes.tesla import OWNER_CLIENT, FakeTesla
 from tests.flow import ConnectApi
-from tests.support import free_port, query_of
+from tests.support import query_of
 
 OWNER_REDIRECTS = {"tesla://auth/callback", "https://auth.tesla.com/void/callback"}
 
@@ -45,19 +46,28 @@ class TeslaFakes:
         return sum(len(f.token_requests) for f in (self.global_, self.china, self.foreign))
 
 
-def new_fake(extra_redirects: set[str] | None = None, port: int | None = None) -> FakeTesla:
-    """A fake with ownerapi registered for the owner redirect URIs and its own void page."""
-    port = port or free_port()
-    base = f"http://127.0.0.1:{port}"
+_LISTENERS: dict[str, socket.socket] = {}
+
+
+def new_fake(extra_redirects: set[str] | None = None) -> FakeTesla:
+    """A fake with ownerapi registered for the owner redirect URIs and its own void page.
+
+    Its port is taken now (a listening socket), so its URLs can be configured before it serves.
+    """
+    sock = listening_socket()
+    base = base_url_of(sock)
+    _LISTENERS[base] = sock
     redirects = OWNER_REDIRECTS | {f"{base}/void/callback"} | (extra_redirects or set())
     return FakeTesla(redirect_uris={OWNER_CLIENT: redirects}, base_url=base)
 
 
 @contextmanager
 def serve_fake(fake: FakeTesla) -> Iterator[FakeTesla]:
-    """Serve fake on the port of its base URL."""
-    port = urlsplit(fake.base_url).port
-    with serving(fake.build(), port):
+    """Serve fake on the port of its base URL (again, after a stop)."""
+    sock = _LISTENERS.pop(fake.base_url, None)
+    if sock is None:
+        sock = listening_socket(urlsplit(fake.base_url).port or 0)
+    with serving(fake.build(), sock):
         yield fake
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,24 +16,27 @@ from service.domain.models import Owner
 from service.flows.webhook_delivery import hex_hmac
 from service.providers.enode import EnodeAppToken, enode_user_id
 from tests.fakes.enode import FakeEnode, enode_car, enode_delivery, enode_signature
-from tests.fakes.server import serving
+from tests.fakes.server import base_url_of, listening_socket, serving
 from tests.flow import ConnectApi
-from tests.support import auth, deployment_env, free_port, path_and_query, problem_code, query_of
+from tests.support import auth, deployment_env, path_and_query, problem_code, query_of
 
 SECRET = "example-secret"
 
 
 @pytest.fixture
 def enode() -> Iterator[FakeEnode]:
-    port = free_port()
-    fake = FakeEnode("enode-client", "enode-secret", base_url=f"http://127.0.0.1:{port}")
-    with serving(fake.build(), port):
+    sock = listening_socket()
+    fake = FakeEnode("enode-client", "enode-secret", base_url=base_url_of(sock))
+    with serving(fake.build(), sock):
         yield fake
 
 
 @pytest.fixture
-def settings_env(enode: FakeEnode) -> dict[str, str]:
+def settings_env(enode: FakeEnode, tmp_path: Path) -> dict[str, str]:
+    clients = tmp_path / "clients.yaml"
+    clients.write_text("clients:\n  default: {}\n  sandbox-only:\n    providers: [sandbox]\n")
     return {
+        "CLIENTS_FILE": str(clients),
         "ENODE_API_URL": enode.base_url,
         "ENODE_OAUTH_URL": enode.base_url,
         "ENODE_CLIENT_ID": enode.client_id,
@@ -273,3 +277,13 @@ async def test_enode_is_offered_on_the_start_page(api: ConnectApi, enode: FakeEn
     session = await api.created("kim", {})
     page = await api.client.get(path_and_query(session["startUrl"]))
     assert "Enode" in page.text
+
+
+async def test_a_client_without_enode_is_refused_by_name(api: ConnectApi, enode: FakeEnode) -> None:
+    response = await api.create("lea", {"provider": "enode"}, client_id="sandbox-only")
+    assert response.status_code == 403
+    assert problem_code(response) == "CONNECT_PROVIDER_NOT_ALLOWED"
+    assert response.json()["detail"] == (
+        "The Connect provider enode is not configured for your client id"
+    )
+    assert enode.link_requests == []

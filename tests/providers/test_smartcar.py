@@ -11,11 +11,11 @@ import pytest
 
 from service.domain.models import Owner
 from service.flows.refresh import current_credentials
-from tests.fakes.server import serving
+from tests.fakes.server import base_url_of, listening_socket, serving
 from tests.fakes.smartcar import FakeSmartcar, sc_signature, smartcar_delivery
 from tests.flow import ConnectApi
 from tests.providers.tesla_support import age_credentials
-from tests.support import free_port, path_and_query, problem_code, query_of
+from tests.support import path_and_query, problem_code, query_of
 
 TOKEN = "management-token-for-tests"
 CALLBACK = "http://testserver/callbacks/smartcar"
@@ -23,9 +23,9 @@ CALLBACK = "http://testserver/callbacks/smartcar"
 
 @pytest.fixture
 def smartcar() -> Iterator[FakeSmartcar]:
-    port = free_port()
-    fake = FakeSmartcar("sc-client", "sc-secret", CALLBACK, base_url=f"http://127.0.0.1:{port}")
-    with serving(fake.build(), port):
+    sock = listening_socket()
+    fake = FakeSmartcar("sc-client", "sc-secret", CALLBACK, base_url=base_url_of(sock))
+    with serving(fake.build(), sock):
         yield fake
 
 

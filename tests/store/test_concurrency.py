@@ -17,7 +17,6 @@ from tests.support import (
     RedisServer,
     ServiceProcess,
     auth,
-    free_port,
     path_and_query,
     query_of,
     running_service,
@@ -29,13 +28,10 @@ CALLERS = 50
 @pytest.fixture
 def replicas(real_redis: RedisServer, tmp_path: Path) -> Iterator[list[ServiceProcess]]:
     """Two replicas of the service on one Redis, sharing the public base URL of the first."""
-    first_port = free_port()
-    public = f"http://127.0.0.1:{first_port}"
     with ExitStack() as stack:
-        yield [
-            stack.enter_context(running_service(real_redis.url, tmp_path, first_port, public)),
-            stack.enter_context(running_service(real_redis.url, tmp_path, None, public)),
-        ]
+        first = stack.enter_context(running_service(real_redis.url, tmp_path))
+        second = stack.enter_context(running_service(real_redis.url, tmp_path, first.base_url))
+        yield [first, second]
 
 
 @pytest.fixture
