@@ -43,7 +43,7 @@ def _run(args: argparse.Namespace) -> int:
 
         configure_logging(settings.log_level)
         app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
         return 0
     if args.command == "token":
         from service.auth import mint_token

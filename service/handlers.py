@@ -23,6 +23,7 @@ from service.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
+from service.metrics import STORE_ERRORS
 from service.web.render import render
 
 log = logging.getLogger("vehicle_connect")
@@ -107,6 +108,7 @@ async def _on_transition_refused(request: Request, exc: Exception) -> Response:
 
 async def _on_store_error(request: Request, exc: Exception) -> Response:
     log.error("store unavailable: %s", type(exc).__name__)
+    STORE_ERRORS.labels(type(exc).__name__).inc()
     return problem_response(request, StoreUnavailable("The session store cannot be reached"))
 
 

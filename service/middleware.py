@@ -12,6 +12,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PROBLEM_MEDIA_TYPE, PayloadTooLarge
+from service.metrics import REQUEST_SECONDS, REQUESTS
 
 log = logging.getLogger("vehicle_connect.access")
 
@@ -58,14 +59,18 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send_with_ids)
         finally:
             route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            elapsed = time.perf_counter() - started
+            REQUESTS.labels(scope["method"], template, str(status)).inc()
+            REQUEST_SECONDS.labels(scope["method"], template).observe(elapsed)
             log.info(
                 "request",
                 extra={
                     "fields": {
                         "method": scope["method"],
-                        "route": getattr(route, "path", None) or "unmatched",
+                        "route": template,
                         "status": status,
-                        "durationMs": round((time.perf_counter() - started) * 1000, 2),
+                        "durationMs": round(elapsed * 1000, 2),
                         "correlationId": echoed[0][1].decode(),
                     }
                 },
@@ -149,16 +154,24 @@ class JsonFormatter(logging.Formatter):
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             entry.update(fields)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[0] is not None:
+            # Type and place only: exception messages and tracebacks may carry secrets.
+            entry["exceptionType"] = record.exc_info[0].__name__
+            frame = record.exc_info[2]
+            while frame is not None and frame.tb_next is not None:
+                frame = frame.tb_next
+            if frame is not None:
+                entry["exceptionAt"] = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}"
         return json.dumps(entry, default=str)
 
 
 def configure_logging(level: str) -> None:
-    """JSON logs on stderr for the service's loggers."""
+    """JSON logs on stderr for the service's and the server's loggers; nothing else is logged."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("vehicle_connect")
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    root.propagate = False
+    for name in ("vehicle_connect", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+    logging.getLogger("uvicorn.access").disabled = True

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
 from service.api.deps import ContextDep
+from service.metrics import METRICS_MEDIA_TYPE, exposition
 
 router = APIRouter(tags=["operations"])
 
@@ -25,3 +26,15 @@ async def readyz(ctx: ContextDep) -> JSONResponse:
     except (RedisError, OSError):
         return JSONResponse({"status": "unavailable", "store": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "store": "ok"})
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+)
+async def metrics() -> Response:
+    """Requests, transitions, provider calls, webhook deliveries and store errors."""
+    return Response(exposition(), media_type=METRICS_MEDIA_TYPE)

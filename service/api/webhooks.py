@@ -12,12 +12,14 @@ from service.config import ProviderName
 from service.errors import (
     NotFound,
     PayloadTooLarge,
+    ProblemError,
     StoreUnavailable,
     ValidationFailed,
     WebhookSignatureInvalid,
 )
 from service.flows.enode_events import handle_enode_webhook
 from service.flows.smartcar_events import handle_smartcar_webhook
+from service.metrics import WEBHOOKS
 
 router = APIRouter(tags=["provider webhooks"])
 
@@ -35,13 +37,21 @@ async def provider_webhook(
 ) -> dict[str, Any]:
     """Check the signature on the raw body before anything else, then handle the events."""
     raw = await request.body()
-    if provider == ProviderName.ENODE:
-        return await handle_enode_webhook(
-            ctx,
-            raw,
-            request.headers.get("x-enode-signature"),
-            request.headers.get("x-enode-delivery"),
-        )
-    if provider == ProviderName.SMARTCAR:
-        return await handle_smartcar_webhook(ctx, raw, request.headers.get("sc-signature"))
-    raise NotFound(f"{provider.value} sends no webhooks")
+    try:
+        if provider == ProviderName.ENODE:
+            answer = await handle_enode_webhook(
+                ctx,
+                raw,
+                request.headers.get("x-enode-signature"),
+                request.headers.get("x-enode-delivery"),
+            )
+        elif provider == ProviderName.SMARTCAR:
+            answer = await handle_smartcar_webhook(ctx, raw, request.headers.get("sc-signature"))
+        else:
+            raise NotFound(f"{provider.value} sends no webhooks")
+    except ProblemError as exc:
+        WEBHOOKS.labels(provider.value, exc.code.lower()).inc()
+        raise
+    outcome = "verify" if "challenge" in answer else str(answer.get("status", "processed"))
+    WEBHOOKS.labels(provider.value, outcome).inc()
+    return answer

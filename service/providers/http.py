@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
 
 from service.errors import ProviderUnavailable
+from service.metrics import PROVIDER_CALL_SECONDS
 
 log = logging.getLogger("vehicle_connect.providers")
 
@@ -31,22 +33,32 @@ async def provider_request(
     anything that may have reached the provider is not, so a code is never posted twice.
     """
     for attempt in range(len(_RETRY_DELAYS) + 1):
+        started = time.perf_counter()
         try:
             response = await http.request(method, url, **kwargs)
         except _NOT_SENT as exc:
+            _observe(provider, "unreachable", started)
             if attempt < len(_RETRY_DELAYS):
                 await asyncio.sleep(_RETRY_DELAYS[attempt])
                 continue
             log.warning("%s unreachable: %s", provider, type(exc).__name__)
             raise ProviderUnavailable(f"{provider} cannot be reached; retry later") from None
         except httpx.HTTPError as exc:
+            _observe(
+                provider, "timeout" if isinstance(exc, httpx.TimeoutException) else "error", started
+            )
             log.warning("%s call failed: %s", provider, type(exc).__name__)
             raise ProviderUnavailable(f"{provider} did not answer in time; retry later") from None
+        _observe(provider, f"{response.status_code // 100}xx", started)
         if response.status_code >= 500:
             log.warning("%s answered %d", provider, response.status_code)
             raise ProviderUnavailable(f"{provider} is unavailable ({response.status_code})")
         return response
     raise AssertionError("unreachable")
+
+
+def _observe(provider: str, outcome: str, started: float) -> None:
+    PROVIDER_CALL_SECONDS.labels(provider.lower(), outcome).observe(time.perf_counter() - started)
 
 
 def json_body(response: httpx.Response) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from service.domain.models import Owner, Session, Vehicle, utcnow
+from service.metrics import TRANSITIONS
 from service.store import keys, scripts
 from service.store.connection import RedisClient
 
@@ -66,7 +67,10 @@ class SessionRepository:
             keys=[keys.session_key(new.owner, new.id)],
             args=[current.version, new.dump(), self._ttl_ms(new, utcnow())],
         )
-        return None if int(version) < 0 else Versioned(new, int(version))
+        if int(version) < 0:
+            return None
+        _count_transition(current.session, new)
+        return Versioned(new, int(version))
 
     async def bind_vehicle(
         self,
@@ -100,7 +104,9 @@ class SessionRepository:
         if not isinstance(result, list):
             return None
         version, bound = int(result[0]), int(result[1]) == 1
-        return Versioned(authorized if bound else refused, version), bound
+        saved = authorized if bound else refused
+        _count_transition(current.session, saved)
+        return Versioned(saved, version), bound
 
     async def list_ids(self, owner: Owner) -> list[str]:
         """The user's session ids, newest first."""
@@ -130,6 +136,14 @@ class SessionRepository:
     async def release(self, owner: Owner, session_id: str, holder: str) -> None:
         """Give the lease back if holder still holds it."""
         await self._release(keys=[keys.claim_key(owner, session_id)], args=[holder])
+
+
+def _count_transition(before: Session, after: Session) -> None:
+    """Count the transition a save made, if it made one."""
+    if after.history and (not before.history or after.history[-1] != before.history[-1]):
+        entry = after.history[-1]
+        provider = after.provider.value if after.provider else "none"
+        TRANSITIONS.labels(provider, entry.from_.value, entry.to.value).inc()
 
 
 def _parse(raw: str) -> Versioned:

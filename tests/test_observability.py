@@ -1,0 +1,109 @@
+"""Metrics, and logs that carry correlation ids but never a token, cookie, code or secret."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.tesla import FakeTesla
+from tests.flow import ConnectApi
+from tests.providers.tesla_support import new_fake, serve_fake, tesla_login
+from tests.support import (
+    ENCRYPTION_KEY,
+    JWT_SECRET,
+    RedisServer,
+    auth,
+    path_and_query,
+    query_of,
+    running_service,
+)
+
+
+def _sample(metrics: str, name: str, **labels: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_metrics_count_requests_transitions_and_provider_calls(api: ConnectApi) -> None:
+    before = (await api.client.get("/metrics")).text
+    await api.connect("metrics-user")
+    response = await api.client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    after = response.text
+    route = "/api/v1/users/{userId}/vehicles/connect-sessions"
+    key = {"method": "POST", "route": route, "status": "201"}
+    name = "vehicle_connect_http_requests_total"
+    assert _sample(after, name, **key) == _sample(before, name, **key) + 1
+    name = "vehicle_connect_session_transitions_total"
+    for source, target in [("pending", "awaiting_external"), ("awaiting_external", "authorized")]:
+        labels = {"provider": "sandbox", "from_state": source, "to_state": target}
+        assert _sample(after, name, **labels) == _sample(before, name, **labels) + 1
+    assert "vehicle_connect_http_request_duration_seconds_bucket" in after
+    assert "vehicle_connect_store_errors_total" in after
+    assert "vehicle_connect_webhook_deliveries_total" in after
+
+
+@pytest.fixture
+def tesla() -> Iterator[FakeTesla]:
+    with serve_fake(new_fake()) as fake:
+        yield fake
+
+
+def test_logs_of_a_full_relay_hold_no_secret(
+    redis_server: RedisServer, tmp_path: Path, tesla: FakeTesla
+) -> None:
+    settings = {
+        "TESLA_AUTH_URL": tesla.base_url,
+        "TESLA_OWNER_API_URL": tesla.base_url,
+        "LOG_LEVEL": "DEBUG",
+    }
+    with running_service(redis_server.url, tmp_path, **settings) as service:
+        api = f"{service.base_url}/api/v1/users/log-user"
+        headers = {**auth("log-user"), "Jedlix-CorrelationId": "corr-123"}
+        session = httpx.post(
+            f"{api}/vehicles/connect-sessions", headers=headers, json={"provider": "tesla"}
+        ).json()
+        captured = asyncio.run(tesla_login(session["startUrl"]))
+        relayed = httpx.post(
+            f"{api}/connect-sessions/{session['id']}/info",
+            headers=headers,
+            json=captured.jedlix_relay(),
+        )
+        assert relayed.status_code == 200 and relayed.json()["status"] == "authorized"
+        page_token = query_of(
+            httpx.post(
+                f"{service.base_url}/api/v1/users/other/vehicles/connect-sessions",
+                headers=auth("other"),
+                json={},
+            ).json()["startUrl"]
+        )["token"]
+        httpx.get(f"{service.base_url}{path_and_query(session['startUrl'])}")
+        httpx.get(f"{service.base_url}/web/start", params={"token": page_token})
+        log = service.log_path.read_text()
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]
+    requests = [line for line in lines if line.get("message") == "request"]
+    assert len(requests) >= 5
+    assert all(line.get("correlationId") for line in requests)
+    assert any(line["correlationId"] == "corr-123" for line in requests)
+    sent = tesla.token_requests[0]
+    secrets = {
+        "code": query_of(captured.url)["code"],
+        "state": query_of(captured.url)["state"],
+        "cookie": str(captured.cookie),
+        "verifier": sent["body"]["code_verifier"],
+        "page token": page_token,
+        "user token": headers["Authorization"].removeprefix("Bearer "),
+        "jwt secret": JWT_SECRET,
+        "encryption key": ENCRYPTION_KEY.split(":", 1)[1],
+    }
+    tokens = [t for t in tesla.access_tokens] + [t for t in tesla.refresh_tokens]
+    for name, value in {**secrets, **{f"tesla token {i}": t for i, t in enumerate(tokens)}}.items():
+        assert value not in log, f"{name} was logged"
