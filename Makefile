@@ -47,8 +47,9 @@ diagram: $(BIN)/.installed
 screenshots: $(BIN)/.installed-test
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser
 
+# Write the exported OpenAPI document (a test keeps it equal to the app's).
 openapi: $(BIN)/.installed
-	$(BIN)/vehicle-connect openapi
+	$(BIN)/vehicle-connect openapi > openapi/openapi.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -18,7 +18,12 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", operation_id="readyz", summary="Readiness: the store answers")
+@router.get(
+    "/readyz",
+    operation_id="readyz",
+    summary="Readiness: the store answers",
+    responses={503: {"description": "The store cannot be reached"}},
+)
 async def readyz(ctx: ContextDep) -> JSONResponse:
     """200 when the store answers a PING, else 503."""
     try:

@@ -7,6 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query
 
 from service.api.deps import ContextDep, OwnerDep
+from service.api.examples import (
+    AUTHORIZED_SESSION,
+    CHOICE_SESSION,
+    PENDING_SESSION,
+    RELAY_REQUEST,
+    TESLA_SESSION,
+    json_examples,
+)
 from service.api.present import session_out
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
@@ -66,12 +74,21 @@ SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
         ConnectVehicleLimitReached,
         ProviderUnavailable,
         ProviderError,
-    ),
+    )
+    | json_examples(201, jedlix=PENDING_SESSION, tesla=TESLA_SESSION),
 )
 async def create_connect_session(
     ctx: ContextDep,
     owner: OwnerDep,
-    body: Annotated[CreateSessionRequest | None, Body()] = None,
+    body: Annotated[
+        CreateSessionRequest | None,
+        Body(
+            openapi_examples={
+                "jedlix": {"summary": "What the Jedlix SDK sends", "value": {}},
+                "tesla": {"summary": "Straight to Tesla", "value": {"provider": "tesla"}},
+            }
+        ),
+    ] = None,
 ) -> ConnectSessionOut:
     """Create a session; with a provider the external leg starts at once."""
     request = body or CreateSessionRequest()
@@ -136,7 +153,8 @@ async def reconnect_connect_session(
     "/connect-sessions/{sessionId}",
     operation_id="getConnectSession",
     summary="Read a connect session",
-    responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound),
+    responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound)
+    | json_examples(200, pending=PENDING_SESSION, finished=AUTHORIZED_SESSION),
 )
 async def get_connect_session(
     ctx: ContextDep, owner: OwnerDep, session_id: SessionId
@@ -149,7 +167,7 @@ async def get_connect_session(
     "/connect-sessions",
     operation_id="listConnectSessions",
     summary="List the user's connect sessions, newest first",
-    responses=problems(*USER_ROUTE_ERRORS),
+    responses=problems(*USER_ROUTE_ERRORS) | json_examples(200, sessions=[AUTHORIZED_SESSION]),
 )
 async def list_connect_sessions(
     ctx: ContextDep,
@@ -175,10 +193,19 @@ async def list_connect_sessions(
         ConnectInvalidAuthCode,
         ProviderUnavailable,
         ProviderError,
-    ),
+    )
+    | json_examples(200, choice=CHOICE_SESSION, authorized=AUTHORIZED_SESSION),
 )
 async def relay_connect_session_info(
-    ctx: ContextDep, owner: OwnerDep, session_id: SessionId, body: RelayRequest
+    ctx: ContextDep,
+    owner: OwnerDep,
+    session_id: SessionId,
+    body: Annotated[
+        RelayRequest,
+        Body(
+            openapi_examples={"tesla": {"summary": "The Jedlix document", "value": RELAY_REQUEST}}
+        ),
+    ],
 ) -> ConnectSessionOut:
     """Advance the session with the captured redirect URL, cookies and body."""
     session = await relay(ctx, owner, session_id, body.redirect_url, body.cookies, body.body)
