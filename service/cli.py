@@ -36,14 +36,12 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.command == "serve":
-        import uvicorn
-
         from service.main import create_app
         from service.middleware import configure_logging
+        from service.server import serve
 
         configure_logging(settings.log_level)
-        app = create_app(settings)
-        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
+        serve(create_app(settings), args.host, args.port)
         return 0
     if args.command == "token":
         from service.auth import mint_token

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,9 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.crypto import DecryptionError
 from service.domain.states import SessionStatus, TransitionRefused
 from service.errors import (
     PROBLEM_MEDIA_TYPE,
+    ConnectInvalidState,
     ConnectSessionExpired,
     ConnectVehicleNotPending,
     MethodNotAllowed,
@@ -67,6 +70,20 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return found[:20]
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every documented method of this path (Starlette's Allow names only its first route's)."""
+    path = request.url.path
+    matches: list[tuple[int, set[str]]] = []
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            matches.append((template.count("{"), {method.upper() for method in operations}))
+    if not matches:
+        return []
+    fewest = min(count for count, _ in matches)  # the most literal template wins, as routing does
+    return sorted(set().union(*(methods for count, methods in matches if count == fewest)))
+
+
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ProblemError)
     return problem_response(request, exc)
@@ -88,9 +105,14 @@ async def _on_http(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         error = NotFound(f"No route {request.url.path}")
     elif exc.status_code == 405:
-        error = MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
+        error = MethodNotAllowed(
+            f"{request.method} is not allowed on {request.url.path}",
+            headers={"Allow": ", ".join(_allowed_methods(request))},
+        )
     elif exc.status_code == 413:
         error = PayloadTooLarge()
+    elif exc.status_code == 400:
+        error = ValidationFailed("The body could not be parsed")
     else:
         error = ValidationFailed(str(exc.detail))
         error.status = exc.status_code
@@ -110,6 +132,16 @@ async def _on_store_error(request: Request, exc: Exception) -> Response:
     log.error("store unavailable: %s", type(exc).__name__)
     STORE_ERRORS.labels(type(exc).__name__).inc()
     return problem_response(request, StoreUnavailable("The session store cannot be reached"))
+
+
+async def _on_undecryptable(request: Request, exc: Exception) -> Response:
+    log.warning("stored secret cannot be decrypted (was its ENCRYPTION_KEY removed?)")
+    return problem_response(
+        request,
+        ConnectInvalidState(
+            "What this connection stored can no longer be read; start the connection again."
+        ),
+    )
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
@@ -132,6 +164,7 @@ def install_handlers(app: FastAPI) -> None:
         RedisError: _on_store_error,
         ConnectionError: _on_store_error,
         TimeoutError: _on_store_error,
+        DecryptionError: _on_undecryptable,
         Exception: _on_unexpected,
     }
     for exc_class, handler in handlers.items():

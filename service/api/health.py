@@ -7,12 +7,13 @@ from fastapi.responses import JSONResponse, Response
 from redis.exceptions import RedisError
 
 from service.api.deps import ContextDep
+from service.api.responses import problems
 from service.metrics import METRICS_MEDIA_TYPE, exposition
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", operation_id="healthz", summary="Liveness")
+@router.get("/healthz", operation_id="healthz", summary="Liveness", responses=problems())
 async def healthz() -> dict[str, str]:
     """The process answers."""
     return {"status": "ok"}
@@ -22,7 +23,7 @@ async def healthz() -> dict[str, str]:
     "/readyz",
     operation_id="readyz",
     summary="Readiness: the store answers",
-    responses={503: {"description": "The store cannot be reached"}},
+    responses=problems() | {503: {"description": "The store cannot be reached"}},
 )
 async def readyz(ctx: ContextDep) -> JSONResponse:
     """200 when the store answers a PING, else 503."""
@@ -38,7 +39,7 @@ async def readyz(ctx: ContextDep) -> JSONResponse:
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses=problems() | {200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
 )
 async def metrics() -> Response:
     """Requests, transitions, provider calls, webhook deliveries and store errors."""

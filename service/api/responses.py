@@ -28,8 +28,12 @@ USER_ROUTE_ERRORS: tuple[type[ProblemError], ...] = (
 
 
 def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """The `responses` entry for these errors, grouped by status."""
-    by_status: dict[int, list[str]] = {}
+    """The `responses` entry for these errors, grouped by status.
+
+    Every operation may also answer 400 VALIDATION_FAILED: the server refuses requests it
+    cannot parse (an oversize request line, say) before any route runs.
+    """
+    by_status: dict[int, list[str]] = {400: ["VALIDATION_FAILED (malformed HTTP request)"]}
     for error in errors:
         by_status.setdefault(error.status, []).append(error.code)
     return {

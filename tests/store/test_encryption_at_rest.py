@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
 
-from service.crypto import DecryptionError
+from service.crypto import DecryptionError, Keyring
 from service.domain.models import Owner
 from service.flows.binding import credentials_context
 from tests.flow import ConnectApi
-from tests.support import RedisServer
+from tests.support import RedisServer, auth, problem_code
 
 
 def _raw_values(server: RedisServer) -> list[str]:
@@ -64,3 +65,18 @@ async def test_envelope_is_bound_to_its_vehicle(redis_api: ConnectApi) -> None:
     assert envelope is not None
     with pytest.raises(DecryptionError):
         api.ctx.keyring.decrypt_json(envelope, credentials_context(owner, "another-vehicle"))
+
+
+async def test_secrets_under_a_removed_key_answer_4xx(redis_api: ConnectApi) -> None:
+    api = redis_api
+    session = await api.created("dora", {"provider": "sandbox"})
+    stored = await api.stored("dora", session["id"])
+    other = Keyring.from_setting("old:" + base64.urlsafe_b64encode(b"\x02" * 32).decode())
+    await api.overwrite(stored.evolve(leg_secret=other.encrypt_json({"x": "y"}, "ctx")))
+    response = await api.client.post(
+        api.url("dora", f"connect-sessions/{session['id']}/authorize"),
+        headers=auth("dora"),
+        json={"options": {"code": "sbx_x"}},
+    )
+    assert response.status_code == 400
+    assert problem_code(response) == "CONNECT_INVALID_STATE"

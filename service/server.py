@@ -1,0 +1,48 @@
+"""The HTTP server: uvicorn, answering even unparsable requests with a problem document."""
+
+from __future__ import annotations
+
+import json
+
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from service.errors import PROBLEM_MEDIA_TYPE, ValidationFailed
+
+
+class ProblemHttpToolsProtocol(HttpToolsProtocol):
+    """httptools, but a request it cannot parse gets a 400 problem+json, not plain text."""
+
+    def send_400_response(self, msg: str) -> None:
+        """Refuse an unparsable request (an oversize request line, say) as a problem."""
+        problem = ValidationFailed(f"Malformed HTTP request: {msg.rstrip('.')}").to_problem("")
+        problem["status"] = 400
+        body = json.dumps(problem).encode()
+        content = [STATUS_LINE[400]]
+        for name, value in self.server_state.default_headers:
+            content.extend([name, b": ", value, b"\r\n"])
+        content.extend(
+            [
+                b"content-type: " + PROBLEM_MEDIA_TYPE.encode() + b"\r\n",
+                b"content-length: " + str(len(body)).encode("ascii") + b"\r\n",
+                b"connection: close\r\n",
+                b"\r\n",
+                body,
+            ]
+        )
+        self.transport.write(b"".join(content))
+        self.transport.close()
+
+
+def serve(app: FastAPI, host: str, port: int) -> None:
+    """Run app until stopped (logging is configured by the caller)."""
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        http=ProblemHttpToolsProtocol,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+    )
