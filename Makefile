@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest system-deps diagram screenshots openapi clean
+.PHONY: run test lint typecheck pytest system-deps diagram screenshots openapi schemathesis chart clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,14 @@ screenshots: $(BIN)/.installed-test
 # Write the exported OpenAPI document (a test keeps it equal to the app's).
 openapi: $(BIN)/.installed
 	$(BIN)/vehicle-connect openapi > openapi/openapi.json
+
+# schemathesis against the running service (REDIS_URL must name a real redis-server).
+schemathesis: $(BIN)/.installed-test
+	bash scripts/schemathesis.sh
+
+# helm lint --strict and kubernetes-validate --strict for the chart's ci/ value sets.
+chart: $(BIN)/.installed-test
+	bash scripts/check-chart.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

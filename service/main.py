@@ -18,7 +18,7 @@ from service.middleware import BodyLimitMiddleware, CorrelationMiddleware
 from service.providers.registry import build_registry
 from service.providers.sandbox import SandboxAuthority
 from service.secrets import resolve_secrets
-from service.store.connection import open_redis
+from service.store.connection import open_redis, prepare_redis
 from service.store.sessions import SessionRepository
 from service.store.vehicles import VehicleRepository
 from service.store.webhooks import WebhookRepository
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await prepare_redis(ctx.redis)
         try:
             yield
         finally:

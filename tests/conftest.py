@@ -12,7 +12,7 @@ from asgi_lifespan import LifespanManager
 
 from service.main import create_app
 from tests.flow import ConnectApi
-from tests.support import BASE_URL, RedisServer, make_settings, start_redis_server
+from tests.support import BASE_URL, CLUSTER, RedisServer, make_settings, start_redis_server
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +20,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     """The real Redis of this run: TEST_REDIS_URL (CI starts it) or one started here."""
     url = os.environ.get("TEST_REDIS_URL")
     if url:
-        yield RedisServer(url)
+        yield RedisServer(url, cluster=CLUSTER)
         return
     server = start_redis_server(tmp_path_factory.mktemp("redis"))
     try:
@@ -39,12 +39,12 @@ def real_redis(redis_server: RedisServer) -> RedisServer:
 
 
 @pytest.fixture(params=["embedded", "redis"])
-def store_url(request: pytest.FixtureRequest) -> str | None:
-    """Runs a test on the embedded store (None) and on a real redis-server (its URL)."""
+def store(request: pytest.FixtureRequest) -> RedisServer | None:
+    """Runs a test on the embedded store (None) and on a real redis-server (or cluster)."""
     if request.param == "embedded":
         return None
     server: RedisServer = request.getfixturevalue("real_redis")
-    return server.url
+    return server
 
 
 @pytest.fixture
@@ -55,10 +55,10 @@ def settings_env() -> dict[str, str]:
 
 @pytest.fixture
 async def api(
-    store_url: str | None, settings_env: dict[str, str], tmp_path: Path
+    store: RedisServer | None, settings_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[ConnectApi]:
     """The app over ASGI, on both stores."""
-    async for connect_api in _api(store_url, settings_env, tmp_path):
+    async for connect_api in _api(store, settings_env, tmp_path):
         yield connect_api
 
 
@@ -67,15 +67,17 @@ async def redis_api(
     real_redis: RedisServer, settings_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[ConnectApi]:
     """The app over ASGI on the real Redis only."""
-    async for connect_api in _api(real_redis.url, settings_env, tmp_path):
+    async for connect_api in _api(real_redis, settings_env, tmp_path):
         yield connect_api
 
 
 async def _api(
-    store_url: str | None, settings_env: dict[str, str], tmp_path: Path
+    store: RedisServer | None, settings_env: dict[str, str], tmp_path: Path
 ) -> AsyncIterator[ConnectApi]:
     env = {"DEV_SECRETS_FILE": str(tmp_path / "dev-secrets.json"), **settings_env}
-    app = create_app(make_settings(store_url, **env))
+    if store is not None:
+        env = {**store.settings(), **env}
+    app = create_app(make_settings(None, **env))
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import redis
+from redis.cluster import RedisCluster
 
 from service.auth import mint_token
 from service.config import Settings, load_settings
@@ -82,16 +83,27 @@ def path_and_query(url: str) -> str:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
+CLUSTER = os.environ.get("TEST_REDIS_CLUSTER", "").lower() == "true"
+"""TEST_REDIS_CLUSTER=true: TEST_REDIS_URL names a node of a Redis Cluster (CI starts one)."""
+
+
 @dataclass
 class RedisServer:
-    """A real redis-server on a loopback port."""
+    """A real redis-server (or a Redis Cluster) on loopback ports."""
 
     url: str
     process: subprocess.Popen[bytes] | None = None
+    cluster: bool = False
 
-    def client(self) -> redis.Redis:
+    def client(self) -> Any:
         """A synchronous client for test setup and inspection."""
+        if self.cluster:
+            return RedisCluster.from_url(self.url, decode_responses=True)
         return redis.Redis.from_url(self.url, decode_responses=True)
+
+    def settings(self) -> dict[str, str]:
+        """Settings that point the service at this store."""
+        return {"REDIS_URL": self.url, "REDIS_CLUSTER": "true" if self.cluster else "false"}
 
 
 def start_redis_server(directory: Path, *extra: str) -> RedisServer:
@@ -190,6 +202,8 @@ def _start_service(
     env = {**os.environ, **deployment_env(redis_url, public_base_url or base_url, **extra)}
     if redis_url is None:
         env.pop("REDIS_URL", None)
+    elif CLUSTER:
+        env["REDIS_CLUSTER"] = "true"
     log_path = log_dir / f"service-{port}.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(

@@ -9,6 +9,7 @@ import fakeredis
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from service.config import Settings
@@ -32,9 +33,21 @@ def open_redis(settings: Settings) -> RedisClient:
         "decode_responses": True,
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
-        "retry": Retry(NoBackoff(), 0),
-        "health_check_interval": 30,
     }
     if settings.redis_cluster:
-        return RedisCluster.from_url(settings.redis_url, **options)
-    return Redis.from_url(settings.redis_url, **options)
+        # Redirections (MOVED, ASK) are followed by the cluster client's own retry policy.
+        return RedisCluster.from_url(settings.redis_url, max_connections=2000, **options)
+    return Redis.from_url(
+        settings.redis_url, retry=Retry(NoBackoff(), 0), health_check_interval=30, **options
+    )
+
+
+async def prepare_redis(redis: RedisClient) -> None:
+    """Learn a cluster's slots before traffic arrives (concurrent first use races otherwise)."""
+    if isinstance(redis, RedisCluster):
+        try:
+            await redis.initialize()
+        except (RedisError, OSError) as exc:
+            log.warning(
+                "Redis Cluster not reachable at start (%s); retrying on use", type(exc).__name__
+            )
