@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024, le=16 * 1024 * 1024)] = 256 * 1024
     provider_timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
     log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+    rate_limit_user_per_minute: Annotated[int, Field(ge=0)] = 600
+    rate_limit_ip_per_minute: Annotated[int, Field(ge=0)] = 600
 
     tesla_auth_url: str = "https://auth.tesla.com"
     tesla_auth_cn_url: str | None = None

@@ -12,6 +12,7 @@ from service.crypto import Keyring
 from service.providers.registry import ProviderRegistry
 from service.providers.sandbox import SandboxAuthority
 from service.store.connection import RedisClient
+from service.store.rate_limits import RateLimiter
 from service.store.sessions import SessionRepository
 from service.store.vehicles import VehicleRepository
 from service.store.webhooks import WebhookRepository
@@ -34,6 +35,7 @@ class AppContext:
     urls: PublicUrls
     http: httpx.AsyncClient
     verifier: TokenVerifier
+    rate_limiter: RateLimiter
 
     def client(self, client_id: str) -> ClientConfig:
         """The client's configuration (defaults if it was removed from the clients file)."""

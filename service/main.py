@@ -19,6 +19,7 @@ from service.providers.registry import build_registry
 from service.providers.sandbox import SandboxAuthority
 from service.secrets import resolve_secrets
 from service.store.connection import open_redis, prepare_redis
+from service.store.rate_limits import RateLimiter
 from service.store.sessions import SessionRepository
 from service.store.vehicles import VehicleRepository
 from service.store.webhooks import WebhookRepository
@@ -51,6 +52,7 @@ def build_context(settings: Settings, http: httpx.AsyncClient) -> AppContext:
         urls=urls,
         http=http,
         verifier=TokenVerifier(settings, secrets.jwt_secret, clients, jwks),
+        rate_limiter=RateLimiter(redis),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from service.cli import _parser
 from tests.support import REPO_ROOT
 
 CHART = REPO_ROOT / "helm" / "vehicle-connect"
@@ -36,8 +37,6 @@ def test_schema_knows_every_top_level_value() -> None:
 
 
 def test_probes_and_port_match_the_service() -> None:
-    from service.cli import _parser
-
     assert VALUES["livenessProbe"]["path"] == "/healthz"
     assert VALUES["readinessProbe"]["path"] == "/readyz"
     assert _parser().parse_args(["serve"]).port == VALUES["containerPort"]

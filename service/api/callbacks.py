@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse
 
-from service.api.deps import ContextDep
+from service.api.deps import ContextDep, limit_by_client_ip
 from service.api.responses import problems
 from service.config import ProviderName
 from service.errors import (
@@ -27,7 +27,7 @@ from service.flows.completion import complete_with_state
 from service.navigation import next_page
 from service.providers.base import LegResult
 
-router = APIRouter(tags=["provider callbacks"])
+router = APIRouter(tags=["provider callbacks"], dependencies=[Depends(limit_by_client_ip)])
 
 QueryValue = Annotated[str | None, Query(max_length=4096)]
 

@@ -9,7 +9,7 @@ from fastapi.security import HTTPBearer
 
 from service.context import AppContext
 from service.domain.models import Owner
-from service.errors import Forbidden
+from service.errors import Forbidden, RateLimited
 
 _bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
 
@@ -33,6 +33,7 @@ async def current_owner(
     owner = await ctx.verifier.verify(request.headers.get("authorization"))
     if owner.user_id != user_id:
         raise Forbidden("You may only access your own sessions and vehicles.")
+    await _limit(ctx, "user", owner.key, ctx.settings.rate_limit_user_per_minute)
     return owner
 
 
@@ -45,7 +46,23 @@ async def any_caller(
     _scheme: Annotated[object, Security(_bearer)] = None,
 ) -> Owner:
     """Any authenticated caller (routes without a user in the path)."""
-    return await ctx.verifier.verify(request.headers.get("authorization"))
+    owner = await ctx.verifier.verify(request.headers.get("authorization"))
+    await _limit(ctx, "user", owner.key, ctx.settings.rate_limit_user_per_minute)
+    return owner
 
 
 CallerDep = Annotated[Owner, Depends(any_caller)]
+
+
+async def limit_by_client_ip(request: Request, ctx: ContextDep) -> None:
+    """Rate limit by client IP (callbacks, hosted pages, webhooks: no user token there)."""
+    client = request.client.host if request.client else "unknown"
+    await _limit(ctx, "ip", client, ctx.settings.rate_limit_ip_per_minute)
+
+
+async def _limit(ctx: AppContext, scope: str, subject: str, limit: int) -> None:
+    wait = await ctx.rate_limiter.hit(scope, subject, limit)
+    if wait is not None:
+        raise RateLimited(
+            f"Too many requests; retry in {wait} s", headers={"Retry-After": str(wait)}
+        )

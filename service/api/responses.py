@@ -30,10 +30,13 @@ USER_ROUTE_ERRORS: tuple[type[ProblemError], ...] = (
 def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
     """The `responses` entry for these errors, grouped by status.
 
-    Every operation may also answer 400 VALIDATION_FAILED: the server refuses requests it
-    cannot parse (an oversize request line, say) before any route runs.
+    Every operation may also answer 400 VALIDATION_FAILED (the server refuses requests it
+    cannot parse, an oversize request line say, before any route runs) and 429 RATE_LIMITED.
     """
-    by_status: dict[int, list[str]] = {400: ["VALIDATION_FAILED (malformed HTTP request)"]}
+    by_status: dict[int, list[str]] = {
+        400: ["VALIDATION_FAILED (malformed HTTP request)"],
+        429: ["RATE_LIMITED"],
+    }
     for error in errors:
         by_status.setdefault(error.status, []).append(error.code)
     return {

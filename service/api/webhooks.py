@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
-from service.api.deps import ContextDep
+from service.api.deps import ContextDep, limit_by_client_ip
 from service.api.responses import problems
 from service.config import ProviderName
 from service.errors import (
@@ -21,7 +21,7 @@ from service.flows.enode_events import handle_enode_webhook
 from service.flows.smartcar_events import handle_smartcar_webhook
 from service.metrics import WEBHOOKS
 
-router = APIRouter(tags=["provider webhooks"])
+router = APIRouter(tags=["provider webhooks"], dependencies=[Depends(limit_by_client_ip)])
 
 
 @router.post(

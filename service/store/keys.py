@@ -59,6 +59,12 @@ def webhook_delivery_key(provider: str, delivery_id: str) -> str:
     return f"{PREFIX}:{provider}:delivery:{delivery_id}"
 
 
+def rate_key(scope: str, subject: str, window: int) -> str:
+    """Requests of one subject (a user, a client IP) in one window."""
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:24]
+    return f"{PREFIX}:rate:{scope}:{digest}:{window}"
+
+
 def sandbox_code_key(code_digest: str) -> str:
     """An authorization code issued by the sandbox provider."""
     return f"{PREFIX}:sandbox:code:{code_digest}"

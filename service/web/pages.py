@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from service.api.deps import ContextDep
+from service.api.deps import ContextDep, limit_by_client_ip
 from service.config import ProviderName
 from service.context import AppContext
 from service.domain.models import Session
@@ -19,7 +19,12 @@ from service.flows.tokens import open_page_token
 from service.navigation import hosted_redirect, next_page, start_url
 from service.web.render import render
 
-router = APIRouter(prefix="/web", tags=["hosted pages"], include_in_schema=False)
+router = APIRouter(
+    prefix="/web",
+    tags=["hosted pages"],
+    include_in_schema=False,
+    dependencies=[Depends(limit_by_client_ip)],
+)
 
 Token = Annotated[str | None, Query(max_length=1024)]
 FormToken = Annotated[str, Form(max_length=1024)]

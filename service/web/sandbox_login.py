@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from service.api.deps import ContextDep
+from service.api.deps import ContextDep, limit_by_client_ip
 from service.config import ProviderName
 from service.errors import ValidationFailed
 from service.providers.sandbox import SANDBOX_CLIENT_ID
 from service.web.render import render
 
-router = APIRouter(prefix="/sandbox", tags=["sandbox provider"], include_in_schema=False)
+router = APIRouter(
+    prefix="/sandbox",
+    tags=["sandbox provider"],
+    include_in_schema=False,
+    dependencies=[Depends(limit_by_client_ip)],
+)
 
 Param = Annotated[str, Query(max_length=2048)]
 

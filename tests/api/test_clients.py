@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from service.config import SettingsError, load_clients
 from tests.flow import ConnectApi
 from tests.support import auth, problem_code, query_of
 
@@ -52,8 +54,6 @@ async def test_prefix_redirect_uri_and_refused_ones(api: ConnectApi) -> None:
 
 async def test_client_ttl_and_vehicle_limit(api: ConnectApi) -> None:
     session = await api.created("ben", {})
-    from datetime import datetime
-
     created = datetime.fromisoformat(session["createdAt"])
     expires = datetime.fromisoformat(session["expiresAt"])
     assert (expires - created).total_seconds() == 600
@@ -85,8 +85,6 @@ async def test_tenants_do_not_see_each_others_users(api: ConnectApi) -> None:
 
 
 def test_bad_clients_file_fails_at_start_naming_the_setting(tmp_path: Path) -> None:
-    from service.config import SettingsError, load_clients
-
     path = tmp_path / "clients.json"
     path.write_text(json.dumps({"clients": {"x": {"providers": ["volvo"]}}}))
     with pytest.raises(SettingsError, match="CLIENTS_FILE"):
