@@ -106,32 +106,27 @@ class RedisServer:
         return {"REDIS_URL": self.url, "REDIS_CLUSTER": "true" if self.cluster else "false"}
 
 
-def start_redis_server(directory: Path, *extra: str) -> RedisServer:
-    """Start redis-server on a free loopback port; fail loudly if it is not installed."""
+def start_redis_server(
+    directory: Path, *extra: str, port: int | None = None, appendonly: bool = False
+) -> RedisServer:
+    """Start redis-server on a loopback port; fail loudly if it is not installed."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
-    for _attempt in range(3):
-        port = free_port()
-        process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(directory),
-                *extra,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        server = RedisServer(f"redis://127.0.0.1:{port}/0", process)
+    persistence = (
+        ["--appendonly", "yes", "--appendfsync", "always"]
+        if appendonly
+        else [
+            "--appendonly",
+            "no",
+        ]
+    )
+    for _attempt in range(3 if port is None else 1):
+        chosen = port or free_port()
+        command = [binary, "--port", str(chosen), "--bind", "127.0.0.1", "--save", ""]
+        command += [*persistence, "--dir", str(directory), *extra]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = RedisServer(f"redis://127.0.0.1:{chosen}/0", process)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.poll() is None:
             try:
