@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest system-deps diagram screenshots openapi schemathesis chart clean
+.PHONY: run test lint typecheck pytest system-deps diagram screenshots openapi schemathesis chart bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,8 @@ run: $(BIN)/.installed
 test: lint typecheck pytest
 
 lint: $(BIN)/.installed-test
-	$(BIN)/ruff check service tests
-	$(BIN)/ruff format --check service tests
+	$(BIN)/ruff check service tests bench
+	$(BIN)/ruff format --check service tests bench
 
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy service
@@ -58,6 +58,14 @@ schemathesis: $(BIN)/.installed-test
 # helm lint --strict and kubernetes-validate --strict for the chart's ci/ value sets.
 chart: $(BIN)/.installed-test
 	bash scripts/check-chart.sh
+
+# The service against the bare stack under wrk, memory per session, the 200-user load run;
+# writes bench/RESULTS.md. bench-smoke: the same, 1 s a case, no file (CI).
+bench: $(BIN)/.installed-test system-deps
+	$(BIN)/python -m bench.run
+
+bench-smoke: $(BIN)/.installed-test system-deps
+	$(BIN)/python -m bench.run --smoke
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

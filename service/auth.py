@@ -15,6 +15,7 @@ from service.errors import AuthTokenExpired, AuthTokenInvalid, AuthTokenMissing
 
 MAX_USER_ID_LENGTH = 128
 _JWKS_TTL_SECONDS = 300
+_VERIFIED_CACHE_SIZE = 10_000
 
 
 def mint_token(secret: str, user_id: str, client_id: str, ttl_seconds: int) -> str:
@@ -70,21 +71,40 @@ class TokenVerifier:
         self._secret = secret
         self._clients = clients
         self._jwks = jwks
+        self._verified: dict[str, tuple[Owner, float]] = {}
 
     async def verify(self, authorization: str | None) -> Owner:
-        """The owner named by a valid bearer token; 401 problems otherwise."""
+        """The owner named by a valid bearer token; 401 problems otherwise.
+
+        Verified tokens are remembered until they expire (an app sends the same token many
+        times), so the signature is checked once per token, not once per request.
+        """
         if not authorization:
             raise AuthTokenMissing("Send Authorization: Bearer <token>")
         scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
             raise AuthTokenInvalid("The Authorization header is not a Bearer token")
-        claims = await self._decode(token.strip())
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            owner, expires = remembered
+            if time.time() < expires:
+                return owner
+            del self._verified[token]
+        owner, expires = await self._verify_token(token)
+        if len(self._verified) >= _VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))
+        self._verified[token] = (owner, expires)
+        return owner
+
+    async def _verify_token(self, token: str) -> tuple[Owner, float]:
+        claims = await self._decode(token)
         user_id, client_id = claims.get("sub"), claims.get("client_id", "default")
         if not isinstance(user_id, str) or not 0 < len(user_id) <= MAX_USER_ID_LENGTH:
             raise AuthTokenInvalid("The token has no valid sub")
         if not isinstance(client_id, str) or client_id not in self._clients:
             raise AuthTokenInvalid("The token names an unknown client")
-        return Owner(client_id, user_id)
+        return Owner(client_id, user_id), float(claims["exp"])
 
     async def _decode(self, token: str) -> dict[str, Any]:
         try:

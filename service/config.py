@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_cluster: bool = False
     redis_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 1.0
+    redis_max_connections: Annotated[int, Field(ge=1, le=100_000)] = 512
     public_base_url: str = "http://127.0.0.1:8000"
     auth_jwt_secret: str | None = None
     auth_jwks_url: str | None = None

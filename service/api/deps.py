@@ -14,7 +14,7 @@ from service.errors import Forbidden, RateLimited
 _bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     """The app's context."""
     ctx: AppContext = request.app.state.ctx
     return ctx

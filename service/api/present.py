@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import Response
+
 from service.api.schemas import (
     ConnectSessionOut,
     ErrorOut,
@@ -53,6 +55,18 @@ def session_out(session: Session, urls: PublicUrls) -> ConnectSessionOut:
             for h in session.history
         ],
     )
+
+
+def session_response(session: Session, urls: PublicUrls, status_code: int = 200) -> Response:
+    """The ConnectSession resource, serialised once (no second validation by the framework)."""
+    body = session_out(session, urls).model_dump_json(by_alias=True)
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
+def sessions_response(sessions: list[Session], urls: PublicUrls) -> Response:
+    """A JSON array of ConnectSession resources."""
+    body = "[" + ",".join(session_out(s, urls).model_dump_json(by_alias=True) for s in sessions)
+    return Response(body + "]", media_type="application/json")
 
 
 def vehicle_out(vehicle: Vehicle) -> VehicleOut:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from service.api.deps import ContextDep, OwnerDep
 from service.api.examples import (
@@ -15,7 +15,7 @@ from service.api.examples import (
     TESLA_SESSION,
     json_examples,
 )
-from service.api.present import session_out
+from service.api.present import session_response, sessions_response
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
     AuthorizeRequest,
@@ -64,6 +64,7 @@ SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
 @router.post(
     "/vehicles/connect-sessions",
     status_code=201,
+    response_model=ConnectSessionOut,
     operation_id="createConnectSession",
     summary="Create a connect session",
     responses=problems(
@@ -89,7 +90,7 @@ async def create_connect_session(
             }
         ),
     ] = None,
-) -> ConnectSessionOut:
+) -> Response:
     """Create a session; with a provider the external leg starts at once."""
     request = body or CreateSessionRequest()
     created = await create_session(
@@ -106,7 +107,7 @@ async def create_connect_session(
     session = created.session
     if request.provider is not None:
         session = await _started(ctx, owner, session.id, request.provider)
-    return session_out(session, ctx.urls)
+    return session_response(session, ctx.urls, 201)
 
 
 async def _started(
@@ -122,6 +123,7 @@ async def _started(
 @router.post(
     "/vehicles/{vehicleId}/connect-sessions",
     status_code=201,
+    response_model=ConnectSessionOut,
     operation_id="reconnectVehicle",
     summary="Re-connect an existing vehicle with its provider",
     responses=problems(
@@ -138,7 +140,7 @@ async def reconnect_connect_session(
     owner: OwnerDep,
     vehicle_id: Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)],
     body: Annotated[ReconnectRequest | None, Body()] = None,
-) -> ConnectSessionOut:
+) -> Response:
     """A new session for a vehicle the user already has, started at its provider."""
     request = body or ReconnectRequest()
     created = await reconnect_vehicle(
@@ -146,26 +148,26 @@ async def reconnect_connect_session(
     )
     assert created.session.provider is not None
     session = await _started(ctx, owner, created.session.id, created.session.provider)
-    return session_out(session, ctx.urls)
+    return session_response(session, ctx.urls, 201)
 
 
 @router.get(
     "/connect-sessions/{sessionId}",
     operation_id="getConnectSession",
+    response_model=ConnectSessionOut,
     summary="Read a connect session",
     responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound)
     | json_examples(200, pending=PENDING_SESSION, finished=AUTHORIZED_SESSION),
 )
-async def get_connect_session(
-    ctx: ContextDep, owner: OwnerDep, session_id: SessionId
-) -> ConnectSessionOut:
+async def get_connect_session(ctx: ContextDep, owner: OwnerDep, session_id: SessionId) -> Response:
     """The session, with expiry applied."""
-    return session_out((await read_session(ctx, owner, session_id)).session, ctx.urls)
+    return session_response((await read_session(ctx, owner, session_id)).session, ctx.urls)
 
 
 @router.get(
     "/connect-sessions",
     operation_id="listConnectSessions",
+    response_model=list[ConnectSessionOut],
     summary="List the user's connect sessions, newest first",
     responses=problems(*USER_ROUTE_ERRORS) | json_examples(200, sessions=[AUTHORIZED_SESSION]),
 )
@@ -173,13 +175,14 @@ async def list_connect_sessions(
     ctx: ContextDep,
     owner: OwnerDep,
     status: Annotated[SessionStatus | None, Query()] = None,
-) -> list[ConnectSessionOut]:
+) -> Response:
     """The user's sessions, filtered by status."""
-    return [session_out(s, ctx.urls) for s in await list_sessions(ctx, owner, status)]
+    return sessions_response(await list_sessions(ctx, owner, status), ctx.urls)
 
 
 @router.post(
     "/connect-sessions/{sessionId}/info",
+    response_model=ConnectSessionOut,
     operation_id="relayConnectSessionInfo",
     summary="Relay what the web view captured at redirectUrl",
     responses=problems(
@@ -206,14 +209,15 @@ async def relay_connect_session_info(
             openapi_examples={"tesla": {"summary": "The Jedlix document", "value": RELAY_REQUEST}}
         ),
     ],
-) -> ConnectSessionOut:
+) -> Response:
     """Advance the session with the captured redirect URL, cookies and body."""
     session = await relay(ctx, owner, session_id, body.redirect_url, body.cookies, body.body)
-    return session_out(session, ctx.urls)
+    return session_response(session, ctx.urls)
 
 
 @router.post(
     "/connect-sessions/{sessionId}/authorize",
+    response_model=ConnectSessionOut,
     operation_id="authorizeConnectSession",
     summary="Check with the provider that the vehicle is authorized and bind it",
     responses=problems(
@@ -234,15 +238,16 @@ async def authorize_connect_session(
     owner: OwnerDep,
     session_id: SessionId,
     body: Annotated[AuthorizeRequest | None, Body()] = None,
-) -> ConnectSessionOut:
+) -> Response:
     """Chargetrip's authorizeConnectedVehicle."""
     code = body.options.code if body else None
-    return session_out(await authorize_session(ctx, owner, session_id, code), ctx.urls)
+    return session_response(await authorize_session(ctx, owner, session_id, code), ctx.urls)
 
 
 @router.delete(
     "/connect-sessions/{sessionId}",
     operation_id="cancelConnectSession",
+    response_model=ConnectSessionOut,
     summary="Cancel a connect session",
     responses=problems(
         *USER_ROUTE_ERRORS, ConnectSessionNotFound, ConnectSessionExpired, ConnectVehicleNotPending
@@ -250,6 +255,6 @@ async def authorize_connect_session(
 )
 async def cancel_connect_session(
     ctx: ContextDep, owner: OwnerDep, session_id: SessionId
-) -> ConnectSessionOut:
+) -> Response:
     """Cancel an open session."""
-    return session_out(await cancel_session(ctx, owner, session_id), ctx.urls)
+    return session_response(await cancel_session(ctx, owner, session_id), ctx.urls)

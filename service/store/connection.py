@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import fakeredis
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -36,10 +36,19 @@ def open_redis(settings: Settings) -> RedisClient:
     }
     if settings.redis_cluster:
         # Redirections (MOVED, ASK) are followed by the cluster client's own retry policy.
-        return RedisCluster.from_url(settings.redis_url, max_connections=2000, **options)
-    return Redis.from_url(
-        settings.redis_url, retry=Retry(NoBackoff(), 0), health_check_interval=30, **options
+        return RedisCluster.from_url(
+            settings.redis_url, max_connections=settings.redis_max_connections, **options
+        )
+    # Waits (up to the timeout) for a free connection instead of failing at the pool's size.
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=30,
+        **options,
     )
+    return Redis.from_pool(pool)  # closing the client closes its pool
 
 
 async def prepare_redis(redis: RedisClient) -> None:
