@@ -54,6 +54,33 @@ def tesla_vehicle(entry: dict[str, Any], id_field: str) -> ProviderVehicle:
     )
 
 
+def authorize_request(
+    settings: Settings,
+    session: Session,
+    state: str,
+    client_id: str,
+    redirect_uri: str,
+    scope: str,
+    **extra: str,
+) -> tuple[str, dict[str, str]]:
+    """Tesla's authorize URL with a fresh PKCE S256 pair, and what stays on the server."""
+    pkce = new_pkce_pair()
+    query = {
+        "client_id": client_id,
+        "code_challenge": pkce.challenge,
+        "code_challenge_method": "S256",
+        "redirect_uri": redirect_uri,
+        "response_type": "code",
+        "scope": scope,
+        "state": state,
+        **extra,
+    }
+    if session.language:
+        query["locale"] = session.language.replace("_", "-")
+    url = f"{settings.tesla_auth_url}/oauth2/v3/authorize?{urlencode(query)}"
+    return url, {"code_verifier": pkce.verifier, "redirect_uri": redirect_uri}
+
+
 def _denied(result: LegResult) -> Denied | None:
     if result.error is None:
         return None
@@ -85,26 +112,17 @@ class TeslaOwnerProvider(Provider):
 
     async def start(self, session: Session, state: str) -> LegStart:
         """Authorize URL with a fresh PKCE pair; the web view relays the redirect and cookie."""
-        pkce = new_pkce_pair()
         redirect_uri = self._settings.tesla_redirect_uri
-        query = {
-            "client_id": OWNER_CLIENT_ID,
-            "code_challenge": pkce.challenge,
-            "code_challenge_method": "S256",
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "scope": OWNER_SCOPE,
-            "state": state,
-        }
-        if session.language:
-            query["locale"] = session.language.replace("_", "-")
+        url, secret = authorize_request(
+            self._settings, session, state, OWNER_CLIENT_ID, redirect_uri, OWNER_SCOPE
+        )
         return LegStart(
-            authorize_url=f"{self._settings.tesla_auth_url}/oauth2/v3/authorize?{urlencode(query)}",
+            authorize_url=url,
             external_redirect_url=redirect_uri,
             redirect_info=RedirectInfo(
                 include_redirect_url=True, include_body=False, include_cookies=[SSO_COOKIE]
             ),
-            secret={"code_verifier": pkce.verifier, "redirect_uri": redirect_uri},
+            secret=secret,
         )
 
     async def exchange(
@@ -181,24 +199,16 @@ class TeslaFleetProvider(Provider):
 
     async def start(self, session: Session, state: str) -> LegStart:
         """Authorize URL for the registered app; Tesla redirects to our callback."""
-        pkce = new_pkce_pair()
-        redirect_uri = self._urls.callback(self.name)
-        query = {
-            "client_id": self._client_id,
-            "code_challenge": pkce.challenge,
-            "code_challenge_method": "S256",
-            "redirect_uri": redirect_uri,
-            "response_type": "code",
-            "scope": FLEET_SCOPE,
-            "state": state,
-            "prompt_missing_scopes": "true",
-        }
-        if session.language:
-            query["locale"] = session.language.replace("_", "-")
-        return LegStart(
-            authorize_url=f"{self._settings.tesla_auth_url}/oauth2/v3/authorize?{urlencode(query)}",
-            secret={"code_verifier": pkce.verifier, "redirect_uri": redirect_uri},
+        url, secret = authorize_request(
+            self._settings,
+            session,
+            state,
+            self._client_id,
+            self._urls.callback(self.name),
+            FLEET_SCOPE,
+            prompt_missing_scopes="true",
         )
+        return LegStart(authorize_url=url, secret=secret)
 
     async def exchange(
         self, session: Session, result: LegResult, secret: dict[str, str]

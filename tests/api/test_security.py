@@ -66,7 +66,7 @@ async def test_cross_user_access_is_refused_on_every_route(api: ConnectApi) -> N
         (
             "Bearer "
             + jwt.encode(
-                {"sub": "u1", "exp": int(time.time()) + 60}, "wrong-key-" * 4, algorithm="HS256"
+                {"sub": "u1", "exp": int(time.time()) + 3600}, "wrong-key-" * 4, algorithm="HS256"
             ),
             "AUTH_TOKEN_INVALID",
         ),
@@ -80,7 +80,7 @@ async def test_cross_user_access_is_refused_on_every_route(api: ConnectApi) -> N
         (
             "Bearer "
             + jwt.encode(
-                {"sub": "u1", "client_id": "nope", "exp": int(time.time()) + 60},
+                {"sub": "u1", "client_id": "nope", "exp": int(time.time()) + 3600},
                 JWT_SECRET,
                 algorithm="HS256",
             ),
@@ -92,7 +92,7 @@ async def test_cross_user_access_is_refused_on_every_route(api: ConnectApi) -> N
         ),
         (
             "Bearer "
-            + jwt.encode({"sub": "u1", "exp": int(time.time()) + 60}, None, algorithm="none"),
+            + jwt.encode({"sub": "u1", "exp": int(time.time()) + 3600}, None, algorithm="none"),
             "AUTH_TOKEN_INVALID",
         ),
     ],

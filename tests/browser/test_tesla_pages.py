@@ -7,9 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
-from tests.browser.test_hosted_pages import CHROMIUM, CHROMIUM_ARGS
 from tests.fakes.tesla import FakeTesla
 from tests.providers.tesla_support import new_fake, serve_fake
 from tests.support import RedisServer, ServiceProcess, auth, running_service
@@ -34,22 +33,6 @@ def service(
     }
     with running_service(redis_server.url, tmp_path_factory.mktemp("tesla"), **settings) as run:
         yield run
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 390, "height": 760})
-    opened = context.new_page()
-    yield opened
-    context.close()
 
 
 def test_tesla_two_cars_relay_and_choice_in_a_browser(
