@@ -171,9 +171,3 @@ class StoreUnavailable(ProblemError):
 
 ACCESS_DENIED = "CONNECT_ACCESS_DENIED"
 ACCESS_DENIED_MESSAGE = "Access was denied at the provider"
-
-ALL_ERRORS: tuple[type[ProblemError], ...] = tuple(
-    cls
-    for cls in list(globals().values())
-    if isinstance(cls, type) and issubclass(cls, ProblemError)
-)

@@ -128,11 +128,6 @@ class SessionRepository:
         taken = await self._redis.set(keys.claim_key(owner, session_id), holder, nx=True, px=ttl_ms)
         return bool(taken)
 
-    async def claim_holder(self, owner: Owner, session_id: str) -> str | None:
-        """Who holds the session's exchange lease, if anyone."""
-        holder: str | None = await self._redis.get(keys.claim_key(owner, session_id))
-        return holder
-
     async def release(self, owner: Owner, session_id: str, holder: str) -> None:
         """Give the lease back if holder still holds it."""
         await self._release(keys=[keys.claim_key(owner, session_id)], args=[holder])

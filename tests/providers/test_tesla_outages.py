@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from tests.fakes.tesla import FakeTesla
@@ -13,16 +11,9 @@ from tests.providers.tesla_support import (
     TeslaRedirect,
     new_fake,
     serve_fake,
-    tesla_fakes,
     tesla_login,
 )
 from tests.support import problem_code
-
-
-@pytest.fixture
-def fakes() -> Iterator[TeslaFakes]:
-    with tesla_fakes() as running:
-        yield running
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,15 +11,8 @@ from service.domain.models import Owner
 from service.flows.binding import credentials_context
 from service.providers.pkce import challenge_for
 from tests.flow import ConnectApi
-from tests.providers.tesla_support import TeslaFakes, tesla_fakes, tesla_login
+from tests.providers.tesla_support import TeslaFakes, tesla_login
 from tests.support import auth, path_and_query, problem_code, query_of
-
-
-@pytest.fixture
-def fakes() -> Iterator[TeslaFakes]:
-    with tesla_fakes() as running:
-        yield running
-
 
 BOTH_REDIRECT_URIS = pytest.mark.parametrize(
     "redirect_uri", ["tesla://auth/callback", "https://auth.tesla.com/void/callback"], indirect=True

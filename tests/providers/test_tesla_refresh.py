@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,14 +12,8 @@ from service.flows.binding import credentials_context
 from service.flows.refresh import current_credentials
 from service.providers.base import Credentials
 from tests.flow import ConnectApi
-from tests.providers.tesla_support import TeslaFakes, age_credentials, tesla_fakes, tesla_login
+from tests.providers.tesla_support import TeslaFakes, age_credentials, tesla_login
 from tests.support import auth
-
-
-@pytest.fixture
-def fakes() -> Iterator[TeslaFakes]:
-    with tesla_fakes() as running:
-        yield running
 
 
 @pytest.fixture
