@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import time
-import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -32,6 +32,7 @@ class CorrelationMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap one HTTP request."""
@@ -43,8 +44,9 @@ class CorrelationMiddleware:
             if name in _CORRELATION_HEADERS and (safe := _safe_id(value)) is not None:
                 echoed.append((name, safe))
         if not echoed:
-            echoed.append((b"x-request-id", uuid.uuid4().hex.encode()))
-        scope.setdefault("state", {})["correlation_id"] = echoed[0][1].decode()
+            echoed.append((b"x-request-id", secrets.token_hex(16).encode()))
+        correlation_id = echoed[0][1].decode()
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()
         status = 500
 
@@ -58,30 +60,38 @@ class CorrelationMiddleware:
         try:
             await self.app(scope, receive, send_with_ids)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
             elapsed = time.perf_counter() - started
-            REQUESTS.labels(scope["method"], template, str(status)).inc()
-            REQUEST_SECONDS.labels(scope["method"], template).observe(elapsed)
-            log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "route": template,
-                        "status": status,
-                        "durationMs": round(elapsed * 1000, 2),
-                        "correlationId": echoed[0][1].decode(),
-                    }
-                },
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            self._record(scope["method"], route, status, elapsed, correlation_id)
+
+    def _record(self, method: str, route: str, status: int, elapsed: float, cid: str) -> None:
+        series = self._series.get((method, route, status))
+        if series is None:
+            # Label lookups are cached: the routes, methods and statuses are a small set.
+            series = (
+                REQUESTS.labels(method, route, str(status)),
+                REQUEST_SECONDS.labels(method, route),
             )
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(elapsed)
+        if log.isEnabledFor(logging.INFO):
+            fields = {
+                "method": method,
+                "route": route,
+                "status": status,
+                "durationMs": round(elapsed * 1000, 2),
+                "correlationId": cid,
+            }
+            log.info("request", extra={"fields": fields})
 
 
 class BodyLimitMiddleware:
     """Refuse request bodies over the limit with 413 PAYLOAD_TOO_LARGE.
 
-    The body is read (at most the limit) before the app runs, so an oversize streamed body is
-    refused before any handler sees a byte of it.
+    A declared Content-Length is checked before the app runs (the server never delivers more
+    than it declares); a chunked body is read (at most the limit) before the app runs. Either
+    way an oversize body is refused before any handler sees a byte of it.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -89,13 +99,22 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check Content-Length, then buffer and count the streamed bytes."""
+        """Check Content-Length, or buffer and count a chunked body."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        declared: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value
+            elif name == b"transfer-encoding":
+                chunked = True
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
             await _send_too_large(scope, send, self.max_bytes)
+            return
+        if not chunked:
+            await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
         seen = 0

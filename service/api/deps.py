@@ -1,15 +1,22 @@
-"""Request dependencies: the app context and the authenticated owner."""
+"""Request dependencies: the app context and the authenticated owner.
+
+The hottest routes (read and create a session) take only the Request and call `direct_caller`:
+FastAPI's dependency solving cost them about a third of their time in the bench's profile.
+`direct_parameters` documents what they read, exactly as declared parameters would be.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPBearer
 
 from service.context import AppContext
 from service.domain.models import Owner
-from service.errors import Forbidden, RateLimited
+from service.errors import Forbidden, RateLimited, ValidationFailed
+
+USER_ID_MAX_LENGTH = 128
 
 _bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
 
@@ -25,19 +32,63 @@ ContextDep = Annotated[AppContext, Depends(get_context)]
 
 async def current_owner(
     request: Request,
-    user_id: Annotated[str, Path(alias="userId", min_length=1, max_length=128)],
+    user_id: Annotated[str, Path(alias="userId", min_length=1, max_length=USER_ID_MAX_LENGTH)],
     _scheme: Annotated[object, Security(_bearer)] = None,
 ) -> Owner:
     """The caller, who must be the user named in the path."""
     ctx: AppContext = request.app.state.ctx  # read directly: one dependency less per request
+    return await _user(ctx, request, user_id)
+
+
+OwnerDep = Annotated[Owner, Depends(current_owner)]
+
+
+async def direct_caller(request: Request) -> tuple[AppContext, Owner]:
+    """The app's context and the caller, who must be the user named in the path."""
+    ctx: AppContext = request.app.state.ctx
+    return ctx, await _user(ctx, request, path_text(request, "userId", USER_ID_MAX_LENGTH))
+
+
+def path_text(request: Request, name: str, max_length: int) -> str:
+    """A path parameter of at most max_length characters (routing makes it non-empty)."""
+    value: str = request.path_params[name]
+    if len(value) > max_length:
+        error = {
+            "field": f"path.{name}",
+            "message": f"String should have at most {max_length} characters",
+        }
+        raise ValidationFailed(f"{error['field']}: {error['message']}", extra={"errors": [error]})
+    return value
+
+
+def direct_parameters(**path_max_lengths: int) -> dict[str, Any]:
+    """OpenAPI `parameters` and `security` of a route that reads them through direct_caller."""
+    lengths = {**path_max_lengths, "userId": USER_ID_MAX_LENGTH}
+    return {
+        "parameters": [
+            {
+                "in": "path",
+                "name": name,
+                "required": True,
+                "schema": {
+                    "maxLength": max_length,
+                    "minLength": 1,
+                    "title": name[0].upper() + name[1:].lower(),
+                    "type": "string",
+                },
+            }
+            for name, max_length in lengths.items()
+        ],
+        "security": [{"HTTPBearer": []}],
+    }
+
+
+async def _user(ctx: AppContext, request: Request, user_id: str) -> Owner:
     owner = await ctx.verifier.verify(request.headers.get("authorization"))
     if owner.user_id != user_id:
         raise Forbidden("You may only access your own sessions and vehicles.")
     await _limit(ctx, "user", owner.key, ctx.settings.rate_limit_user_per_minute)
     return owner
-
-
-OwnerDep = Annotated[Owner, Depends(current_owner)]
 
 
 async def any_caller(

@@ -17,6 +17,7 @@ from service.domain.catalogue import VehicleProfile
 from service.domain.models import Session, Vehicle
 from service.domain.states import SessionStatus
 from service.navigation import redirect_url, start_url
+from service.store.sessions import Versioned
 from service.urls import PublicUrls
 
 
@@ -61,6 +62,28 @@ def session_response(session: Session, urls: PublicUrls, status_code: int = 200)
     """The ConnectSession resource, serialised once (no second validation by the framework)."""
     body = session_out(session, urls).model_dump_json(by_alias=True)
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+_RENDERED_LIMIT = 2048
+_rendered: dict[tuple[PublicUrls, str, str, int], bytes] = {}
+
+
+def stored_session_response(current: Versioned, urls: PublicUrls) -> Response:
+    """A stored session as its resource, rendered once per version.
+
+    Every write of a session makes a new version, so (owner, id, version) names one content; an
+    app polling its session gets the bytes rendered the first time (the cache holds the newest
+    few thousand renderings, oldest out first).
+    """
+    session = current.session
+    key = (urls, session.owner.key, session.id, current.version)
+    body = _rendered.get(key)
+    if body is None:
+        body = session_out(session, urls).model_dump_json(by_alias=True).encode()
+        if len(_rendered) >= _RENDERED_LIMIT:
+            del _rendered[next(iter(_rendered))]
+        _rendered[key] = body
+    return Response(body, media_type="application/json")
 
 
 def sessions_response(sessions: list[Session], urls: PublicUrls) -> Response:

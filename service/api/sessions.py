@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
-from service.api.deps import ContextDep, OwnerDep
+from service.api.deps import ContextDep, OwnerDep, direct_caller, direct_parameters, path_text
 from service.api.examples import (
     AUTHORIZED_SESSION,
     CHOICE_SESSION,
@@ -15,7 +15,7 @@ from service.api.examples import (
     TESLA_SESSION,
     json_examples,
 )
-from service.api.present import session_response, sessions_response
+from service.api.present import session_response, sessions_response, stored_session_response
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
     AuthorizeRequest,
@@ -58,7 +58,8 @@ from service.flows.sessions import (
 
 router = APIRouter(prefix="/api/v1/users/{userId}", tags=["connect sessions"])
 
-SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
+SESSION_ID_MAX_LENGTH = 64
+SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=SESSION_ID_MAX_LENGTH)]
 
 
 @router.post(
@@ -77,10 +78,10 @@ SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)]
         ProviderError,
     )
     | json_examples(201, jedlix=PENDING_SESSION, tesla=TESLA_SESSION),
+    openapi_extra=direct_parameters(),
 )
 async def create_connect_session(
-    ctx: ContextDep,
-    owner: OwnerDep,
+    http_request: Request,
     body: Annotated[
         CreateSessionRequest | None,
         Body(
@@ -92,6 +93,7 @@ async def create_connect_session(
     ] = None,
 ) -> Response:
     """Create a session; with a provider the external leg starts at once."""
+    ctx, owner = await direct_caller(http_request)
     request = body or CreateSessionRequest()
     created = await create_session(
         ctx,
@@ -158,10 +160,13 @@ async def reconnect_connect_session(
     summary="Read a connect session",
     responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound)
     | json_examples(200, pending=PENDING_SESSION, finished=AUTHORIZED_SESSION),
+    openapi_extra=direct_parameters(sessionId=SESSION_ID_MAX_LENGTH),
 )
-async def get_connect_session(ctx: ContextDep, owner: OwnerDep, session_id: SessionId) -> Response:
+async def get_connect_session(request: Request) -> Response:
     """The session, with expiry applied."""
-    return session_response((await read_session(ctx, owner, session_id)).session, ctx.urls)
+    ctx, owner = await direct_caller(request)
+    session_id = path_text(request, "sessionId", SESSION_ID_MAX_LENGTH)
+    return stored_session_response(await read_session(ctx, owner, session_id), ctx.urls)
 
 
 @router.get(

@@ -24,7 +24,6 @@ from service.errors import (
     ValidationFailed,
 )
 from service.flows.tokens import issue_page_token
-from service.store import keys
 from service.store.sessions import Versioned
 
 MAX_WRITE_ATTEMPTS = 8
@@ -122,13 +121,6 @@ async def create_session(
         _check_redirect_uri(ctx, client, redirect_uri)
     if provider is not None:
         check_provider(ctx, client, provider, vehicle_profile_id)
-    if reconnect_vehicle_id is None:
-        active = await ctx.redis.scard(keys.active_vehicles_key(owner))
-        if active >= client.max_vehicles_per_user:
-            raise ConnectVehicleLimitReached(
-                f"This user already has {active} connected vehicle(s); the limit is "
-                f"{client.max_vehicles_per_user}"
-            )
     now = utcnow()
     session_id = str(uuid.uuid4())
     ttl = client.session_ttl_seconds
@@ -156,7 +148,14 @@ async def create_session(
         raise ConnectProviderNotSupportedForVehicle(
             "No provider configured for your client id can connect this vehicle"
         )
-    return await ctx.sessions.insert(session)
+    # A re-connect replaces a vehicle the user has: the limit applies to new ones only.
+    limit = 0 if reconnect_vehicle_id is not None else client.max_vehicles_per_user
+    stored = await ctx.sessions.insert(session, limit)
+    if isinstance(stored, int):
+        raise ConnectVehicleLimitReached(
+            f"This user already has {stored} connected vehicle(s); the limit is {limit}"
+        )
+    return stored
 
 
 async def reconnect_vehicle(

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import fakeredis
-from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -39,11 +39,11 @@ def open_redis(settings: Settings) -> RedisClient:
         return RedisCluster.from_url(
             settings.redis_url, max_connections=settings.redis_max_connections, **options
         )
-    # Waits (up to the timeout) for a free connection instead of failing at the pool's size.
-    pool = BlockingConnectionPool.from_url(
+    # A request beyond the pool's size fails at once (503 STORE_UNAVAILABLE): the waiting
+    # pool's timer cost about 25 µs a command, a sixth of a GET, in the bench's profile.
+    pool = ConnectionPool.from_url(
         settings.redis_url,
         max_connections=settings.redis_max_connections,
-        timeout=timeout,
         retry=Retry(NoBackoff(), 0),
         health_check_interval=30,
         **options,

@@ -13,20 +13,33 @@ if version ~= tonumber(ARGV[1]) then return -1 end
 local next_version = version + 1
 """
 
-# KEYS: session, [index]; ARGV: expected version, json, ttl ms, [created ms, id, index ttl ms]
+# KEYS: session; ARGV: expected version, json, ttl ms
 SAVE_SESSION = (
     _READ_VERSION
     + """
 redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[2], 'PX', ARGV[3])
-if KEYS[2] then
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
-  if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[6]) then
-    redis.call('PEXPIRE', KEYS[2], ARGV[6])
-  end
-end
 return next_version
 """
 )
+
+# KEYS: session, index, active vehicles
+# ARGV: json, ttl ms, created ms, id, index ttl ms, vehicle limit (0: none)
+# Returns {1, 0} when stored (version 1), {-2, active count} at the vehicle limit, {-1, 0} when
+# the id is taken.
+INSERT_SESSION = """
+local limit = tonumber(ARGV[6])
+if limit > 0 then
+  local active = redis.call('SCARD', KEYS[3])
+  if active >= limit then return {-2, active} end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {-1, 0} end
+redis.call('SET', KEYS[1], '1:' .. ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[5]) then
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+end
+return {1, 0}
+"""
 
 # KEYS: session, vehicles, active, credentials
 # ARGV: expected version, authorized json, ttl ms, vehicle id, vehicle json, credentials,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from service.domain.models import Owner, Session, Vehicle, utcnow
 from service.metrics import TRANSITIONS
@@ -25,6 +26,7 @@ class SessionRepository:
     def __init__(self, redis: RedisClient, retention_seconds: int) -> None:
         self._redis = redis
         self._retention_ms = retention_seconds * 1000
+        self._insert = redis.register_script(scripts.INSERT_SESSION)
         self._save = redis.register_script(scripts.SAVE_SESSION)
         self._bind = redis.register_script(scripts.BIND_VEHICLE)
         self._release = redis.register_script(scripts.RELEASE_CLAIM)
@@ -35,26 +37,33 @@ class SessionRepository:
         remaining = int((session.expires_at - now).total_seconds() * 1000)
         return max(remaining, 0) + self._retention_ms
 
-    async def insert(self, session: Session) -> Versioned:
-        """Store a new session (version 1) and index it under its user."""
-        now = utcnow()
-        version = await self._save(
+    async def insert(self, session: Session, vehicle_limit: int) -> Versioned | int:
+        """Store a new session (version 1) and index it under its user, in one step.
+
+        With a vehicle limit (0: none) nothing is stored when the user already has that many
+        connected vehicles: the answer is then their count.
+        """
+        ttl_ms = self._ttl_ms(session, utcnow())
+        stored, active = await self._insert(
             keys=[
                 keys.session_key(session.owner, session.id),
                 keys.session_index_key(session.owner),
+                keys.active_vehicles_key(session.owner),
             ],
             args=[
-                0,
                 session.dump(),
-                self._ttl_ms(session, now),
+                ttl_ms,
                 int(session.created_at.timestamp() * 1000),
                 session.id,
-                self._ttl_ms(session, now),
+                ttl_ms,
+                vehicle_limit,
             ],
         )
-        if int(version) < 0:
+        if int(stored) == -2:
+            return int(active)
+        if int(stored) < 0:
             raise RuntimeError("session id collision")
-        return Versioned(session, int(version))
+        return Versioned(session, 1)
 
     async def get(self, owner: Owner, session_id: str) -> Versioned | None:
         """The stored session, or None."""
@@ -141,6 +150,8 @@ def _count_transition(before: Session, after: Session) -> None:
         TRANSITIONS.labels(provider, entry.from_.value, entry.to.value).inc()
 
 
+@lru_cache(maxsize=2048)
 def _parse(raw: str) -> Versioned:
+    """A stored record, parsed once per distinct record (records are immutable values)."""
     version, _, body = raw.partition(":")
     return Versioned(Session.model_validate_json(body), int(version))
