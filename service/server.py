@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import uvicorn
@@ -37,6 +38,9 @@ class ProblemHttpToolsProtocol(HttpToolsProtocol):
 
 def serve(app: FastAPI, host: str, port: int) -> None:
     """Run app until stopped (logging is configured by the caller)."""
+    # The app's long-lived objects (routes, schemas, models) leave the collector's view: a full
+    # collection then scans only what requests make, which kept pauses out of the bench's p99.
+    gc.freeze()
     uvicorn.run(
         app,
         host=host,
