@@ -51,6 +51,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def split_cores() -> tuple[set[int], set[int]]:
+    """(server cores, load cores): the app under test gets a core of its own, wrk and Redis
+    the rest, so the service and the baseline meet the same conditions; one set on one core."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return set(cores), set(cores)
+    return {cores[-1]}, set(cores[:-1])
+
+
 def wait_http(url: str) -> None:
     """Wait until url answers 200."""
     deadline = time.monotonic() + 20
@@ -168,6 +177,8 @@ def main() -> None:
 def run(tmp: Path, seconds: int, smoke: bool) -> None:
     """Start Redis, the service and the baseline; measure; stop them."""
     processes: list[subprocess.Popen[bytes]] = []
+    server_cores, load_cores = split_cores()
+    os.sched_setaffinity(0, load_cores)  # Redis and wrk inherit it
     try:
         redis_port, service_port, baseline_port = free_port(), free_port(), free_port()
         processes.append(
@@ -226,6 +237,8 @@ def run(tmp: Path, seconds: int, smoke: bool) -> None:
                 cwd=ROOT,
             )
         )
+        for server in processes[1:]:
+            os.sched_setaffinity(server.pid, server_cores)
         service = f"http://127.0.0.1:{service_port}"
         baseline = f"http://127.0.0.1:{baseline_port}"
         wait_http(service + "/readyz")
@@ -331,7 +344,8 @@ def render(cases: dict[str, Case], per_session: tuple[float, int], load: str, re
         "",
         f"Machine: {machine()}.",
         f"wrk, 2 threads, {CONNECTIONS} connections; one uvicorn process each (httptools, "
-        "uvloop); one redis-server; service and baseline on the same machine as wrk.",
+        "uvloop); one redis-server; all on one machine: the service and the baseline each "
+        "pinned to the last core, wrk and Redis to the others.",
         "",
         "| case | req/s | p50 ms | p99 ms | throughput ratio (target) | p99 ratio (target ≤ 1.5) |",
         "|---|---|---|---|---|---|",

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
-from service.api.deps import ContextDep, OwnerDep, direct_caller, direct_parameters, path_text
+from service.api.deps import (
+    ContextDep,
+    OwnerDep,
+    direct_body,
+    direct_caller,
+    direct_parameters,
+    path_text,
+    read_direct_body,
+)
 from service.api.examples import (
     AUTHORIZED_SESSION,
     CHOICE_SESSION,
@@ -78,23 +86,17 @@ SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=SESS
         ProviderError,
     )
     | json_examples(201, jedlix=PENDING_SESSION, tesla=TESLA_SESSION),
-    openapi_extra=direct_parameters(),
+    openapi_extra=direct_parameters()
+    | direct_body(
+        CreateSessionRequest,
+        jedlix={"summary": "What the Jedlix SDK sends", "value": {}},
+        tesla={"summary": "Straight to Tesla", "value": {"provider": "tesla"}},
+    ),
 )
-async def create_connect_session(
-    http_request: Request,
-    body: Annotated[
-        CreateSessionRequest | None,
-        Body(
-            openapi_examples={
-                "jedlix": {"summary": "What the Jedlix SDK sends", "value": {}},
-                "tesla": {"summary": "Straight to Tesla", "value": {"provider": "tesla"}},
-            }
-        ),
-    ] = None,
-) -> Response:
+async def create_connect_session(http_request: Request) -> Response:
     """Create a session; with a provider the external leg starts at once."""
     ctx, owner = await direct_caller(http_request)
-    request = body or CreateSessionRequest()
+    request = await read_direct_body(http_request, CreateSessionRequest)
     created = await create_session(
         ctx,
         owner,
