@@ -157,3 +157,36 @@ async def test_patch_vehicle_with_bad_label_is_422(api: ConnectApi) -> None:
         response = await api.client.patch(url, headers=auth("alice"), json=body)
         assert response.status_code == 422, body
         assert problem_code(response) == "VALIDATION_FAILED"
+
+
+async def test_overlong_session_id_on_the_direct_read_is_422_naming_the_path(
+    api: ConnectApi,
+) -> None:
+    response = await api.client.get(
+        api.url("alice", "connect-sessions/" + "s" * 65), headers=auth("alice")
+    )
+    assert response.status_code == 422, response.text
+    assert problem_code(response) == "VALIDATION_FAILED"
+    assert response.json()["errors"][0]["field"] == "path.sessionId"
+
+
+async def test_create_body_sent_as_text_is_422(api: ConnectApi) -> None:
+    response = await api.client.post(
+        api.url("alice", CREATE),
+        headers={**auth("alice"), "content-type": "text/plain"},
+        content=b'{"provider": "sandbox"}',
+    )
+    assert response.status_code == 422, response.text
+    assert problem_code(response) == "VALIDATION_FAILED"
+
+
+@pytest.mark.parametrize("raw", [b"", b"null", b"{}"], ids=["absent", "null", "empty object"])
+async def test_create_without_options_uses_the_defaults(api: ConnectApi, raw: bytes) -> None:
+    response = await api.client.post(
+        api.url("alice", CREATE),
+        headers={**auth("alice"), "content-type": "application/json"},
+        content=raw,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "pending"
+    assert response.json()["provider"] is None
