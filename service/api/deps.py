@@ -56,11 +56,10 @@ def path_text(request: Request, name: str, max_length: int) -> str:
     """A path parameter of at most max_length characters (routing makes it non-empty)."""
     value: str = request.path_params[name]
     if len(value) > max_length:
-        error = {
-            "field": f"path.{name}",
-            "message": f"String should have at most {max_length} characters",
-        }
-        raise ValidationFailed(f"{error['field']}: {error['message']}", extra={"errors": [error]})
+        message = f"String should have at most {max_length} characters"
+        raise RequestValidationError(
+            [{"type": "string_too_long", "loc": ("path", name), "msg": message}]
+        )
     return value
 
 

@@ -58,9 +58,13 @@ def session_out(session: Session, urls: PublicUrls) -> ConnectSessionOut:
     )
 
 
+def _session_json(session: Session, urls: PublicUrls) -> str:
+    return session_out(session, urls).model_dump_json(by_alias=True)
+
+
 def session_response(session: Session, urls: PublicUrls, status_code: int = 200) -> Response:
     """The ConnectSession resource, serialised once (no second validation by the framework)."""
-    body = session_out(session, urls).model_dump_json(by_alias=True)
+    body = _session_json(session, urls)
     return Response(body, status_code=status_code, media_type="application/json")
 
 
@@ -79,7 +83,7 @@ def stored_session_response(current: Versioned, urls: PublicUrls) -> Response:
     key = (urls, session.owner.key, session.id, current.version)
     body = _rendered.get(key)
     if body is None:
-        body = session_out(session, urls).model_dump_json(by_alias=True).encode()
+        body = _session_json(session, urls).encode()
         if len(_rendered) >= _RENDERED_LIMIT:
             del _rendered[next(iter(_rendered))]
         _rendered[key] = body
@@ -88,7 +92,7 @@ def stored_session_response(current: Versioned, urls: PublicUrls) -> Response:
 
 def sessions_response(sessions: list[Session], urls: PublicUrls) -> Response:
     """A JSON array of ConnectSession resources."""
-    body = "[" + ",".join(session_out(s, urls).model_dump_json(by_alias=True) for s in sessions)
+    body = "[" + ",".join(_session_json(s, urls) for s in sessions)
     return Response(body + "]", media_type="application/json")
 
 
