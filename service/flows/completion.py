@@ -39,15 +39,16 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.store.sessions import Versioned
+from service.store.sessions import Claim, Versioned
 
 _POLL_SECONDS = 0.05
 
 ExchangeCall = Callable[[Session, dict[str, str]], Awaitable[Credentials | Denied]]
 """Obtains credentials from the provider (posting a code at most once), or a refusal."""
 
-Resolver = Callable[[Versioned], Awaitable[Outcome]]
-"""Finds out, under the session's lease, what the provider says: credentials and cars, or no."""
+Resolver = Callable[[Versioned], Awaitable[tuple[Outcome, Versioned]]]
+"""Finds out, under the session's lease, what the provider says (credentials and cars, or no),
+with the session as last written."""
 
 
 async def complete_with_state(
@@ -57,8 +58,12 @@ async def complete_with_state(
     *,
     provider_name: ProviderName | None = None,
     expected: tuple[Owner, str] | None = None,
+    known: Versioned | None = None,
 ) -> Session:
-    """Complete the leg a provider redirect (or an app relay of it) belongs to."""
+    """Complete the leg a provider redirect (or an app relay of it) belongs to.
+
+    `known` is the session as the caller just read it (the relay does), saving a read.
+    """
     claims = open_state(ctx.keyring, state)
     if provider_name is not None and claims.provider != provider_name:
         raise ConnectInvalidState("The state was issued for another provider.")
@@ -73,8 +78,9 @@ async def complete_with_state(
         return await provider.exchange(session, result, secret)
 
     resolve = _exchange_then_list(ctx, claims.nonce, fingerprint, provider, exchange)
+    known_here = known if known is not None and known.session.id == claims.session_id else None
     return await _complete_once(
-        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, resolve
+        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, resolve, known_here
     )
 
 
@@ -110,8 +116,8 @@ async def complete_with_vehicles(
     nonce = session.state_nonce or ""
     fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00{source}")
 
-    async def resolve(_current: Versioned) -> Outcome:
-        return linked
+    async def resolve(current: Versioned) -> tuple[Outcome, Versioned]:
+        return linked, current
 
     return await _complete_once(ctx, session.owner, session.id, nonce, fingerprint, resolve)
 
@@ -150,13 +156,20 @@ async def _complete_once(
     nonce: str,
     fingerprint: str,
     resolve: Resolver,
+    known: Versioned | None = None,
 ) -> Session:
-    """Exactly once: one caller holds the lease and talks to the provider; others wait."""
+    """Exactly once: one caller holds the lease and talks to the provider; others wait.
+
+    The lease is taken only while the session is still at the version read, so the holder
+    works from that read: a completion that landed in between shows as a moved session.
+    """
     lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
     deadline = time.monotonic() + lease_ms / 1000
     holder = secrets.token_hex(8)
+    current = known
     while True:
-        current = await read_session(ctx, owner, session_id)
+        if current is None or current.session.owner != owner:
+            current = await read_session(ctx, owner, session_id)
         session = current.session
         if _replay_of(session, nonce, fingerprint):
             return session
@@ -168,21 +181,21 @@ async def _complete_once(
             )
         if not session.state_nonce or not hmac.compare_digest(session.state_nonce, nonce):
             raise ConnectInvalidState("The state is no longer valid for this session.")
-        if await ctx.sessions.claim(owner, session_id, holder, lease_ms):
+        claimed = await ctx.sessions.claim(current, holder, lease_ms)
+        if claimed is Claim.TAKEN:
             break
-        if time.monotonic() > deadline:
-            raise ProviderUnavailable("Another request is completing this session; retry.")
-        await asyncio.sleep(_POLL_SECONDS)
+        if claimed is Claim.HELD:
+            if time.monotonic() > deadline:
+                raise ProviderUnavailable("Another request is completing this session; retry.")
+            await asyncio.sleep(_POLL_SECONDS)
+        current = None
     try:
-        current = await read_session(ctx, owner, session_id)
-        if _replay_of(current.session, nonce, fingerprint):
-            return current.session
         try:
-            outcome = await resolve(current)
+            outcome, latest = await resolve(current)
         except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
             await note_error(ctx, owner, session_id, exc, nonce)
             raise
-        return await _settle(ctx, owner, session_id, nonce, fingerprint, outcome)
+        return await _settle(ctx, latest, nonce, fingerprint, outcome)
     finally:
         await ctx.sessions.release(owner, session_id, holder)
 
@@ -192,7 +205,7 @@ def _exchange_then_list(
 ) -> Resolver:
     """Exchange (once: the credentials are kept before anything else), then list vehicles."""
 
-    async def resolve(current: Versioned) -> Outcome:
+    async def resolve(current: Versioned) -> tuple[Outcome, Versioned]:
         return await _linked_or_denied(ctx, current, nonce, fingerprint, provider, exchange)
 
     return resolve
@@ -205,14 +218,14 @@ async def _linked_or_denied(
     fingerprint: str,
     provider: Provider,
     exchange: ExchangeCall,
-) -> Outcome:
+) -> tuple[Outcome, Versioned]:
     session = current.session
     if session.exchanged == fingerprint and session.pending_credentials is not None:
         credentials = open_pending_credentials(ctx, session, session.pending_credentials)
     else:
         obtained = await exchange(session, open_leg_secret(ctx, session))
         if isinstance(obtained, Denied):
-            return obtained
+            return obtained, current
         credentials = obtained
         sealed = seal_pending_credentials(ctx, session, credentials)
 
@@ -221,22 +234,27 @@ async def _linked_or_denied(
                 return latest
             return latest.evolve(exchanged=fingerprint, pending_credentials=sealed)
 
-        await apply(ctx, session.owner, session.id, keep)
-    return Linked(credentials, await provider.list_vehicles(session, credentials))
+        # Usually nothing wrote the session during the exchange: write on the version held.
+        kept = await ctx.sessions.replace(current, keep(session))
+        current = kept or await apply(ctx, session.owner, session.id, keep)
+    return Linked(credentials, await provider.list_vehicles(session, credentials)), current
 
 
 async def _settle(
     ctx: AppContext,
-    owner: Owner,
-    session_id: str,
+    latest: Versioned,
     nonce: str,
     fingerprint: str,
     outcome: Outcome,
 ) -> Session:
-    """Turn the provider's outcome into one transition."""
+    """Turn the provider's outcome into one transition (from latest, read again if it moved)."""
     consumed = ConsumedState(nonce=nonce, fingerprint=fingerprint)
+    owner, session_id = latest.session.owner, latest.session.id
+    # A session whose time ran out during the exchange is read again (expiry applied).
+    current = None if latest.session.is_past_expiry(utcnow()) else latest
     for _ in range(MAX_WRITE_ATTEMPTS):
-        current = await read_session(ctx, owner, session_id)
+        if current is None:
+            current = await read_session(ctx, owner, session_id)
         session = current.session
         if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
             raise (
@@ -247,6 +265,7 @@ async def _settle(
         saved = await _transition_for(ctx, current, outcome, consumed)
         if saved is not None:
             return saved.session
+        current = None
     raise StoreUnavailable("The session is changing too fast; retry")
 
 

@@ -100,4 +100,6 @@ async def relay(
         cookies={name: cookie_value(name, value) for name, value in (cookies or {}).items()},
         body=relayed_body(body),
     )
-    return await complete_with_state(ctx, state, result, expected=(owner, session_id))
+    return await complete_with_state(
+        ctx, state, result, expected=(owner, session_id), known=current
+    )

@@ -24,6 +24,7 @@ from service.providers.base import (
 )
 from service.store import keys, scripts
 from service.store.connection import RedisClient
+from service.store.lua import LuaScript
 from service.urls import PublicUrls
 
 SANDBOX_CLIENT_ID = "vehicle-connect"
@@ -68,7 +69,7 @@ class SandboxAuthority:
 
     def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
-        self._redeem = redis.register_script(scripts.REDEEM_SANDBOX_CODE)
+        self._redeem = LuaScript(redis, scripts.REDEEM_SANDBOX_CODE)
 
     async def issue_code(self, account: str, cars: int, redirect_uri: str) -> str:
         """A fresh code valid for ten minutes."""

@@ -6,6 +6,7 @@ import time
 
 from service.store import keys, scripts
 from service.store.connection import RedisClient
+from service.store.lua import LuaScript
 
 WINDOW_SECONDS = 60
 
@@ -14,7 +15,7 @@ class RateLimiter:
     """Counts requests per subject per minute."""
 
     def __init__(self, redis: RedisClient) -> None:
-        self._count = redis.register_script(scripts.COUNT_IN_WINDOW)
+        self._count = LuaScript(redis, scripts.COUNT_IN_WINDOW)
 
     async def hit(self, scope: str, subject: str, limit: int) -> int | None:
         """Count one request; the seconds to wait when over the limit, else None (0: no limit)."""

@@ -74,6 +74,17 @@ end
 return 1
 """
 
+# KEYS: session, claim; ARGV: version read, holder, lease ms
+# Returns 1 when the lease is taken and the session is still at that version, 0 when another
+# request holds the lease, -1 when the session moved (read it again; nothing is taken).
+CLAIM_AT_VERSION = (
+    _READ_VERSION
+    + """
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
+return 0
+"""
+)
+
 # KEYS: claim; ARGV: owner. Deletes the lease only if this owner holds it.
 RELEASE_CLAIM = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

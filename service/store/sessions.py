@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from functools import lru_cache
 
 from service.domain.models import Owner, Session, Vehicle, utcnow
 from service.metrics import TRANSITIONS
 from service.store import keys, scripts
 from service.store.connection import RedisClient
+from service.store.lua import LuaScript
 
 
 @dataclass(frozen=True)
@@ -20,16 +22,25 @@ class Versioned:
     version: int
 
 
+class Claim(Enum):
+    """What asking for a session's exchange lease gave."""
+
+    TAKEN = 1
+    HELD = 0
+    MOVED = -1
+
+
 class SessionRepository:
     """Reads and atomically writes sessions of one store."""
 
     def __init__(self, redis: RedisClient, retention_seconds: int) -> None:
         self._redis = redis
         self._retention_ms = retention_seconds * 1000
-        self._insert = redis.register_script(scripts.INSERT_SESSION)
-        self._save = redis.register_script(scripts.SAVE_SESSION)
-        self._bind = redis.register_script(scripts.BIND_VEHICLE)
-        self._release = redis.register_script(scripts.RELEASE_CLAIM)
+        self._insert = LuaScript(redis, scripts.INSERT_SESSION)
+        self._save = LuaScript(redis, scripts.SAVE_SESSION)
+        self._bind = LuaScript(redis, scripts.BIND_VEHICLE)
+        self._claim = LuaScript(redis, scripts.CLAIM_AT_VERSION)
+        self._release = LuaScript(redis, scripts.RELEASE_CLAIM)
 
     def _ttl_ms(self, session: Session, now: datetime) -> int:
         if session.is_finished:
@@ -132,10 +143,18 @@ class SessionRepository:
             await self._redis.zrem(keys.session_index_key(owner), *gone)
         return [_parse(raw) for raw in raws if raw is not None]
 
-    async def claim(self, owner: Owner, session_id: str, holder: str, ttl_ms: int) -> bool:
-        """Take the session's exchange lease if free."""
-        taken = await self._redis.set(keys.claim_key(owner, session_id), holder, nx=True, px=ttl_ms)
-        return bool(taken)
+    async def claim(self, current: Versioned, holder: str, ttl_ms: int) -> Claim:
+        """Take the session's exchange lease if it is free and the session still at current.
+
+        TAKEN means nobody wrote the session since current was read, so current is what the
+        holder works from; MOVED means read it again (nothing was taken).
+        """
+        owner, session_id = current.session.owner, current.session.id
+        answer = await self._claim(
+            keys=[keys.session_key(owner, session_id), keys.claim_key(owner, session_id)],
+            args=[current.version, holder, ttl_ms],
+        )
+        return Claim(int(answer))
 
     async def release(self, owner: Owner, session_id: str, holder: str) -> None:
         """Give the lease back if holder still holds it."""

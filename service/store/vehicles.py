@@ -5,6 +5,7 @@ from __future__ import annotations
 from service.domain.models import Owner, Vehicle
 from service.store import keys, scripts
 from service.store.connection import RedisClient
+from service.store.lua import LuaScript
 
 
 class VehicleRepository:
@@ -12,8 +13,8 @@ class VehicleRepository:
 
     def __init__(self, redis: RedisClient) -> None:
         self._redis = redis
-        self._update = redis.register_script(scripts.UPDATE_VEHICLE)
-        self._swap = redis.register_script(scripts.SWAP_HASH_FIELD)
+        self._update = LuaScript(redis, scripts.UPDATE_VEHICLE)
+        self._swap = LuaScript(redis, scripts.SWAP_HASH_FIELD)
 
     async def get(self, owner: Owner, vehicle_id: str) -> Vehicle | None:
         """The vehicle, or None."""
