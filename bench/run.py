@@ -16,7 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -106,22 +108,41 @@ def lua(tmp: Path, name: str, body: str) -> Path:
     return path
 
 
-async def prepare_relays(base: str, count: int) -> list[tuple[str, str]]:
-    """Sessions taken to the sandbox redirect: (relay path, JSON body) pairs."""
-    headers = {"Authorization": f"Bearer {_token(SECRET, USER)}"}
+def expect(response: httpx.Response, *statuses: int) -> httpx.Response:
+    """The response if its status is one of statuses; otherwise stop the bench, saying why."""
+    if response.status_code not in statuses:
+        raise SystemExit(f"{response.request.url.path}: {response.status_code} {response.text}")
+    return response
+
+
+RELAYS_PER_ROUND = 3000
+RELAYS_SMOKE = 200
+
+
+async def prepare_relays(base: str, count: int, first: int = 0) -> list[tuple[str, str, str]]:
+    """Sessions taken to the sandbox redirect: (relay path, Authorization, JSON body) triples.
+
+    Each session is a user of its own (relay-<n>, numbered from first), as in the field: every
+    relay completes a user's first connection and binds their car.
+    """
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         semaphore = asyncio.Semaphore(CONNECTIONS)
 
-        async def one(_: int) -> tuple[str, str]:
+        async def one(number: int) -> tuple[str, str, str]:
+            user = f"relay-{number}"
+            authorization = f"Bearer {_token(SECRET, user)}"
             async with semaphore:
                 created = await client.post(
-                    f"/api/v1/users/{USER}/vehicles/connect-sessions", headers=headers, json={}
+                    f"/api/v1/users/{user}/vehicles/connect-sessions",
+                    headers={"Authorization": authorization},
+                    json={},
                 )
-                session = created.json()
+                session = expect(created, 201).json()
                 token = parse_qs(urlsplit(session["startUrl"]).query)["token"][0]
                 picked = await client.post(
                     "/web/start", data={"token": token, "provider": "sandbox"}
                 )
+                expect(picked, 303)
                 login = {
                     k: v[0] for k, v in parse_qs(urlsplit(picked.headers["location"]).query).items()
                 }
@@ -131,14 +152,28 @@ async def prepare_relays(base: str, count: int) -> list[tuple[str, str]]:
                         "state": login["state"],
                         "redirect_uri": login["redirect_uri"],
                         "decision": "approve",
-                        "account": f"acct-{_}",
+                        "account": f"acct-{number}",
                     },
                 )
-                path = f"/api/v1/users/{USER}/connect-sessions/{session['id']}/info"
+                expect(approved, 302, 303)
+                path = f"/api/v1/users/{user}/connect-sessions/{session['id']}/info"
                 body = '{"redirectUrl": "' + approved.headers["location"] + '"}'
-                return path, body
+                return path, authorization, body
 
-        return list(await asyncio.gather(*(one(i) for i in range(count))))
+        numbers = range(first, first + count)
+        return list(await asyncio.gather(*(one(number) for number in numbers)))
+
+
+def relay_outcomes(base: str, relays: list[tuple[str, str, str]]) -> dict[str, int]:
+    """Statuses of a sample of the relayed sessions (those wrk did not reach still wait)."""
+    sample = relays[:: max(1, len(relays) // 50)]
+    statuses = [
+        httpx.get(base + path.removesuffix("/info"), headers={"Authorization": authorization})
+        .json()
+        .get("status")
+        for path, authorization, _ in sample
+    ]
+    return {status: statuses.count(status) for status in set(statuses)}
 
 
 def machine() -> str:
@@ -209,6 +244,9 @@ def run(tmp: Path, seconds: int, smoke: bool) -> None:
             "LOG_LEVEL": "WARNING",
             "RATE_LIMIT_USER_PER_MINUTE": "0",
             "RATE_LIMIT_IP_PER_MINUTE": "0",
+            # A shared machine can stall a process for over a second; the bench measures
+            # throughput, so a stall shows as latency rather than as 503s.
+            "REDIS_TIMEOUT_SECONDS": "5",
         }
         time.sleep(0.3)
         processes.append(
@@ -250,10 +288,45 @@ def run(tmp: Path, seconds: int, smoke: bool) -> None:
             process.wait(timeout=10)
 
 
+ROUNDS = 3
+
+
+@dataclass
+class Pair:
+    """One round of a case: the service's run and the baseline run next to it."""
+
+    service: Case
+    baseline: Case
+
+    @property
+    def ratio(self) -> float:
+        """Service throughput over the baseline's."""
+        return self.service.rps / self.baseline.rps if self.baseline.rps else 0.0
+
+    @property
+    def p99_ratio(self) -> float:
+        """Service p99 over the baseline's."""
+        return self.service.p99_ms / self.baseline.p99_ms if self.baseline.p99_ms else 0.0
+
+
+def median_round(pairs: list[Pair]) -> Pair:
+    """The round with the median throughput ratio."""
+    return sorted(pairs, key=lambda pair: pair.ratio)[len(pairs) // 2]
+
+
+def paired(service_first: bool, ours: Callable[[], Case], theirs: Callable[[], Case]) -> Pair:
+    """Run a service case and its baseline case back to back, in the order given."""
+    if service_first:
+        mine = ours()
+        return Pair(mine, theirs())
+    reference = theirs()
+    return Pair(ours(), reference)
+
+
 def measure(
     tmp: Path, service: str, baseline: str, redis_url: str, seconds: int, smoke: bool
 ) -> None:
-    """The cases, the memory per session, the load run, the table."""
+    """The cases in alternating rounds, the memory per session, the load run, the table."""
     token = _token(SECRET, USER)
     auth_header = f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     created = httpx.post(
@@ -261,45 +334,70 @@ def measure(
         headers={"Authorization": f"Bearer {token}"},
         json={},
     ).json()
-    relays = asyncio.run(prepare_relays(service, 200 if smoke else 3000))
-    (tmp / "relays.txt").write_text("".join(f"{p}\t{b}\n" for p, b in relays))
-    env = {**os.environ, "RELAYS": str(tmp / "relays.txt")}
     post_json = 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-    cases = {
-        "baseline GET": wrk("baseline GET", baseline + "/baseline/get", seconds, None, env),
-        "baseline write": wrk(
-            "baseline write",
-            baseline + "/baseline/write",
-            seconds,
-            lua(tmp, "write", 'wrk.method = "POST"\n'),
-            env,
-        ),
-        "GET session": wrk(
-            "GET session",
-            f"{service}/api/v1/users/{USER}/connect-sessions/{created['id']}",
-            seconds,
-            lua(tmp, "get", auth_header),
-            env,
-        ),
-        "create session": wrk(
-            "create session",
-            f"{service}/api/v1/users/{USER}/vehicles/connect-sessions",
-            seconds,
-            lua(tmp, "create", auth_header + post_json + 'wrk.body = "{}"\n'),
-            env,
-        ),
-        "/info relay": wrk(
-            "/info relay",
-            service,
-            seconds,
-            lua(tmp, "relay", auth_header + post_json + RELAY_LUA),
-            env,
-        ),
+    scripts = {
+        "baseline write": lua(tmp, "write", 'wrk.method = "POST"\n'),
+        "GET session": lua(tmp, "get", auth_header),
+        "create session": lua(tmp, "create", auth_header + post_json + 'wrk.body = "{}"\n'),
+        "/info relay": lua(tmp, "relay", 'wrk.method = "POST"\n' + RELAY_LUA),
     }
+    get_url = f"{service}/api/v1/users/{USER}/connect-sessions/{created['id']}"
+    create_url = f"{service}/api/v1/users/{USER}/vehicles/connect-sessions"
+    relay_count = RELAYS_SMOKE if smoke else RELAYS_PER_ROUND
+    rounds: dict[str, list[Pair]] = {"GET": [], "create": [], "relay": []}
+    # Warm-up, not measured: both apps open their Redis connections and load their scripts.
+    warm_up = max(1, seconds // 5)
+    env = dict(os.environ)
+    wrk("warm-up", get_url, warm_up, scripts["GET session"], env)
+    wrk("warm-up", create_url, warm_up, scripts["create session"], env)
+    wrk("warm-up", baseline + "/baseline/get", warm_up, None, env)
+    wrk("warm-up", baseline + "/baseline/write", warm_up, scripts["baseline write"], env)
+    for number in range(1 if smoke else ROUNDS):
+        started = time.monotonic()
+        relays = asyncio.run(prepare_relays(service, relay_count, first=number * relay_count))
+        took = time.monotonic() - started
+        print(f"round {number + 1}: {relay_count} relays prepared in {took:.0f} s", flush=True)
+        relay_file = tmp / f"relays-{number}.txt"
+        relay_file.write_text("".join("\t".join(relay) + "\n" for relay in relays))
+        env = {**os.environ, "RELAYS": str(relay_file)}
+        # Which side runs first alternates between rounds, so drift falls on both alike.
+        service_first = number % 2 == 1
+
+        get = paired(
+            service_first,
+            partial(wrk, "GET session", get_url, seconds, scripts["GET session"], env),
+            partial(wrk, "baseline GET", baseline + "/baseline/get", seconds, None, env),
+        )
+        create = paired(
+            service_first,
+            partial(wrk, "create session", create_url, seconds, scripts["create session"], env),
+            partial(
+                wrk,
+                "baseline write",
+                baseline + "/baseline/write",
+                seconds,
+                scripts["baseline write"],
+                env,
+            ),
+        )
+        relay = Pair(
+            wrk("/info relay", service, seconds, scripts["/info relay"], env), create.baseline
+        )
+        outcomes = relay_outcomes(service, relays)
+        if not outcomes.get("authorized") or set(outcomes) - {"authorized", "awaiting_external"}:
+            raise SystemExit(f"relayed sessions did not end authorized: {outcomes}")
+        rounds["GET"].append(get)
+        rounds["create"].append(create)
+        rounds["relay"].append(relay)
+        print(
+            f"round {number + 1}: GET {get.ratio:.2f}, create {create.ratio:.2f}, "
+            f"relay {relay.ratio:.2f}",
+            flush=True,
+        )
     per_session = memory_per_session(redis_url, 1000 if smoke else 10_000)
     users, load_seconds = (20, 3.0) if smoke else (200, 30.0)
     totals = asyncio.run(run_load(service, SECRET, users, load_seconds))
-    table = render(cases, per_session, totals.summary(), relays=len(relays))
+    table = render(rounds, per_session, totals.summary(), relays=relay_count, seconds=seconds)
     print(table)
     if not smoke:
         (ROOT / "bench" / "RESULTS.md").write_text(table)
@@ -313,9 +411,10 @@ for line in io.lines(os.getenv("RELAYS")) do lines[#lines + 1] = line end
 local counter = 0
 request = function()
   counter = counter + 1
-  local line = lines[((counter - 1) % #lines) + 1]
-  local tab = string.find(line, "\\t")
-  return wrk.format(nil, string.sub(line, 1, tab - 1), nil, string.sub(line, tab + 1))
+  local path, authorization, body = string.match(lines[((counter - 1) % #lines) + 1],
+    "^([^\\t]*)\\t([^\\t]*)\\t(.*)$")
+  local headers = {["Authorization"] = authorization, ["Content-Type"] = "application/json"}
+  return wrk.format(nil, path, headers, body)
 end
 """
 
@@ -331,47 +430,72 @@ def memory_per_session(redis_url: str, wanted: int) -> tuple[float, int]:
     return (sum(sizes) / len(sizes) if sizes else 0.0), len(sizes)
 
 
-def render(cases: dict[str, Case], per_session: tuple[float, int], load: str, relays: int) -> str:
-    """The results as Markdown."""
-    base_get, base_write = cases["baseline GET"], cases["baseline write"]
+def render(
+    rounds: dict[str, list[Pair]],
+    per_session: tuple[float, int],
+    load: str,
+    relays: int,
+    seconds: int,
+) -> str:
+    """The results as Markdown: each case's median round, and every round's ratios."""
+    get, create, relay = (median_round(rounds[name]) for name in ("GET", "create", "relay"))
     rows = [
-        ("GET session / baseline GET", cases["GET session"], base_get, 0.8),
-        ("create session / baseline write", cases["create session"], base_write, 0.6),
-        ("/info relay (sandbox) / baseline write", cases["/info relay"], base_write, None),
+        ("GET session / baseline GET", get, 0.8),
+        ("create session / baseline write", create, 0.6),
+        ("/info relay (sandbox) / baseline write", relay, None),
     ]
+    count = len(rounds["GET"])
     lines = [
         "# Benchmark results",
         "",
         f"Machine: {machine()}.",
-        f"wrk, 2 threads, {CONNECTIONS} connections; one uvicorn process each (httptools, "
-        "uvloop); one redis-server; all on one machine: the service and the baseline each "
-        "pinned to the last core, wrk and Redis to the others.",
+        f"wrk, 2 threads, {CONNECTIONS} connections, {seconds} s a run (after a warm-up); "
+        "one uvicorn process each "
+        "(httptools, uvloop); one redis-server; all on one machine: the service and the "
+        "baseline each pinned to the last core, wrk and Redis to the others. "
+        f"{count} round{'s' if count != 1 else ''}; in each, every service case runs next to "
+        "its baseline case (which goes first alternates). The table shows each case's median "
+        "round.",
         "",
         "| case | req/s | p50 ms | p99 ms | throughput ratio (target) | p99 ratio (target ≤ 1.5) |",
         "|---|---|---|---|---|---|",
     ]
-    for label, case, ref in [
-        ("baseline GET", base_get, None),
-        ("baseline write", base_write, None),
+    for label, case in [
+        ("baseline GET (GET's round)", get.baseline),
+        ("baseline write (create's round)", create.baseline),
     ]:
-        del ref
         lines.append(f"| {label} | {case.rps:.0f} | {case.p50_ms:.2f} | {case.p99_ms:.2f} | | |")
-    for label, case, ref, target in rows:
-        ratio = case.rps / ref.rps if ref.rps else 0.0
-        p99 = case.p99_ms / ref.p99_ms if ref.p99_ms else 0.0
+    for label, chosen, target in rows:
+        case = chosen.service
         wanted = f" (≥ {target})" if target else ""
+        p99_wanted = "" if target else " (no target)"
         lines.append(
             f"| {label} | {case.rps:.0f} | {case.p50_ms:.2f} | {case.p99_ms:.2f} | "
-            f"{ratio:.2f}{wanted} | {p99:.2f} |"
+            f"{chosen.ratio:.2f}{wanted} | {chosen.p99_ratio:.2f}{p99_wanted} |"
         )
-    average, count = per_session
-    non_2xx = {name: case.non_2xx for name, case in cases.items() if case.non_2xx}
+    average, sessions = per_session
+    non_2xx = {
+        pair.service.name: pair.service.non_2xx
+        for pairs in rounds.values()
+        for pair in pairs
+        if pair.service.non_2xx
+    }
     lines += [
         "",
-        f"Redis memory per session: {average:.0f} bytes (MEMORY USAGE averaged over {count} "
+        "Every round (throughput ratio / p99 ratio): "
+        + "; ".join(
+            f"{name} "
+            + ", ".join(f"{pair.ratio:.2f} / {pair.p99_ratio:.2f}" for pair in rounds[name])
+            for name in ("GET", "create", "relay")
+        )
+        + ".",
+        "",
+        f"Redis memory per session: {average:.0f} bytes (MEMORY USAGE averaged over {sessions} "
         "session records; target ≤ 2048).",
-        f"/info relays: {relays} prepared sessions, each completed by its first relay; wrk "
-        "cycles through them, so later requests are replays answered from the store.",
+        f"/info relays: each round prepares {relays} sessions up to the sandbox redirect, each "
+        "a user of its own; wrk relays them in turn, so the first pass completes each one "
+        "(code exchange, vehicle bound) and later requests are replays answered from the "
+        "store.",
         f"Non-2xx responses: {non_2xx or 'none'}.",
         "",
         f"Load: {load}.",
