@@ -14,8 +14,8 @@ class LuaScript:
     """One script bound to a client.
 
     It sends EVALSHA straight through the client's execute_command: redis-py's Script object
-    goes through a deprecation wrapper and argument inspection on every call (about 30 µs, a
-    sixth of a session create, in the bench's profile). The script is loaded when the server
+    goes through a deprecation wrapper and argument inspection on every call (about 30 µs a
+    call in the bench's profile). The script is loaded when the server
     answers NOSCRIPT (first use, or after a restart or SCRIPT FLUSH), then sent again.
     """
 
