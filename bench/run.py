@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -35,13 +36,53 @@ USER = "bench-user"
 
 @dataclass
 class Case:
-    """One wrk measurement."""
+    """wrk's figures for one case: requests, the time they took, and every latency seen."""
 
     name: str
-    rps: float
-    p50_ms: float
-    p99_ms: float
+    requests: int
+    seconds: float
     non_2xx: int
+    latencies: Counter[int]
+    """Latency in µs → how many requests took it (wrk's own histogram)."""
+
+    @property
+    def rps(self) -> float:
+        """Requests per second."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50_ms(self) -> float:
+        """Median latency in ms."""
+        return self.percentile_ms(50)
+
+    @property
+    def p99_ms(self) -> float:
+        """99th percentile latency in ms."""
+        return self.percentile_ms(99)
+
+    def percentile_ms(self, percent: float) -> float:
+        """The latency (ms) that percent of the requests stayed within (as wrk computes it)."""
+        wanted = sum(self.latencies.values()) * percent / 100
+        seen = 0
+        for value in sorted(self.latencies):
+            seen += self.latencies[value]
+            if seen >= wanted:
+                return value / 1000
+        return 0.0
+
+
+def combined(cases: list[Case]) -> Case:
+    """Several runs of one case as one: requests, time and latencies summed."""
+    latencies: Counter[int] = Counter()
+    for case in cases:
+        latencies.update(case.latencies)
+    return Case(
+        cases[0].name,
+        sum(case.requests for case in cases),
+        sum(case.seconds for case in cases),
+        sum(case.non_2xx for case in cases),
+        latencies,
+    )
 
 
 def free_port() -> int:
@@ -75,36 +116,39 @@ def wait_http(url: str) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def wrk(name: str, url: str, seconds: int, script: Path | None, env: dict[str, str]) -> Case:
-    """Run wrk (2 threads, 32 connections) and parse its figures."""
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    if script is not None:
-        command += ["-s", str(script)]
+def wrk(name: str, url: str, seconds: int, script: Path, env: dict[str, str]) -> Case:
+    """Run wrk (2 threads, 32 connections) with a script from `lua` and read its report."""
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s", "-s"]
     output = subprocess.run(
-        [*command, url], capture_output=True, text=True, env=env, check=True
+        [*command, str(script), url], capture_output=True, text=True, env=env, check=True
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return Case(
-        name,
-        rps,
-        _percentile(output, "50%"),
-        _percentile(output, "99%"),
-        int(non_2xx.group(1)) if non_2xx else 0,
-    )
+    report = re.search(r"^report (\d+) (\d+) (\d+)$", output, re.MULTILINE)
+    assert report is not None, output
+    latencies: Counter[int] = Counter()
+    for value, count in re.findall(r"^latency (\d+) (\d+)$", output, re.MULTILINE):
+        latencies[int(value)] += int(count)
+    requests, duration_us, non_2xx = (int(group) for group in report.groups())
+    return Case(name, requests, duration_us / 1e6, non_2xx, latencies)
 
 
-def _percentile(output: str, label: str) -> float:
-    found = re.search(rf"^\s+{re.escape(label)}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    assert found is not None, output
-    value, unit = float(found.group(1)), found.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+# Appended to every wrk script: the totals and wrk's latency histogram, for `wrk` to read
+# (runs of one case are summed, so percentiles come from the histogram, not wrk's summary).
+REPORT_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("report %d %d %d\\n", summary.requests, summary.duration,
+    summary.errors.status))
+  for i = 1, #latency do
+    local value, count = latency(i)
+    io.write(string.format("latency %d %d\\n", value, count))
+  end
+end
+"""
 
 
 def lua(tmp: Path, name: str, body: str) -> Path:
-    """A wrk Lua script."""
+    """A wrk Lua script: body, then the report."""
     path = tmp / f"{name}.lua"
-    path.write_text(body)
+    path.write_text(body + REPORT_LUA)
     return path
 
 
@@ -289,6 +333,8 @@ def run(tmp: Path, seconds: int, smoke: bool) -> None:
 
 
 ROUNDS = 3
+SLICES = 5
+"""Each case's seconds in a round are run as this many slices, alternating with its baseline."""
 
 
 @dataclass
@@ -314,13 +360,24 @@ def median_round(pairs: list[Pair]) -> Pair:
     return sorted(pairs, key=lambda pair: pair.ratio)[len(pairs) // 2]
 
 
-def paired(service_first: bool, ours: Callable[[], Case], theirs: Callable[[], Case]) -> Pair:
-    """Run a service case and its baseline case back to back, in the order given."""
-    if service_first:
-        mine = ours()
-        return Pair(mine, theirs())
-    reference = theirs()
-    return Pair(ours(), reference)
+def paired(
+    service_first: bool, ours: Callable[[], Case], theirs: Callable[[], Case], slices: int
+) -> Pair:
+    """A service case and its baseline case in alternating slices, each side's slices summed.
+
+    Which side runs first alternates from slice to slice, so a stretch of slow machine (this
+    VM's CPU steal comes and goes over seconds) falls on both sides alike.
+    """
+    mine: list[Case] = []
+    reference: list[Case] = []
+    for index in range(slices):
+        if (index % 2 == 0) == service_first:
+            mine.append(ours())
+            reference.append(theirs())
+        else:
+            reference.append(theirs())
+            mine.append(ours())
+    return Pair(combined(mine), combined(reference))
 
 
 def measure(
@@ -336,6 +393,7 @@ def measure(
     ).json()
     post_json = 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
     scripts = {
+        "baseline GET": lua(tmp, "read", ""),
         "baseline write": lua(tmp, "write", 'wrk.method = "POST"\n'),
         "GET session": lua(tmp, "get", auth_header),
         "create session": lua(tmp, "create", auth_header + post_json + 'wrk.body = "{}"\n'),
@@ -347,10 +405,12 @@ def measure(
     rounds: dict[str, list[Pair]] = {"GET": [], "create": [], "relay": []}
     # Warm-up, not measured: both apps open their Redis connections and load their scripts.
     warm_up = max(1, seconds // 5)
+    slices = SLICES if seconds % SLICES == 0 else 1
+    piece = seconds // slices
     env = dict(os.environ)
     wrk("warm-up", get_url, warm_up, scripts["GET session"], env)
     wrk("warm-up", create_url, warm_up, scripts["create session"], env)
-    wrk("warm-up", baseline + "/baseline/get", warm_up, None, env)
+    wrk("warm-up", baseline + "/baseline/get", warm_up, scripts["baseline GET"], env)
     wrk("warm-up", baseline + "/baseline/write", warm_up, scripts["baseline write"], env)
     for number in range(1 if smoke else ROUNDS):
         started = time.monotonic()
@@ -360,25 +420,28 @@ def measure(
         relay_file = tmp / f"relays-{number}.txt"
         relay_file.write_text("".join("\t".join(relay) + "\n" for relay in relays))
         env = {**os.environ, "RELAYS": str(relay_file)}
-        # Which side runs first alternates between rounds, so drift falls on both alike.
+        # Which side runs first alternates between rounds too.
         service_first = number % 2 == 1
-
         get = paired(
             service_first,
-            partial(wrk, "GET session", get_url, seconds, scripts["GET session"], env),
-            partial(wrk, "baseline GET", baseline + "/baseline/get", seconds, None, env),
+            partial(wrk, "GET session", get_url, piece, scripts["GET session"], env),
+            partial(
+                wrk, "baseline GET", baseline + "/baseline/get", piece, scripts["baseline GET"], env
+            ),
+            slices,
         )
         create = paired(
             service_first,
-            partial(wrk, "create session", create_url, seconds, scripts["create session"], env),
+            partial(wrk, "create session", create_url, piece, scripts["create session"], env),
             partial(
                 wrk,
                 "baseline write",
                 baseline + "/baseline/write",
-                seconds,
+                piece,
                 scripts["baseline write"],
                 env,
             ),
+            slices,
         )
         relay = Pair(
             wrk("/info relay", service, seconds, scripts["/info relay"], env), create.baseline
@@ -397,7 +460,9 @@ def measure(
     per_session = memory_per_session(redis_url, 1000 if smoke else 10_000)
     users, load_seconds = (20, 3.0) if smoke else (200, 30.0)
     totals = asyncio.run(run_load(service, SECRET, users, load_seconds))
-    table = render(rounds, per_session, totals.summary(), relays=relay_count, seconds=seconds)
+    table = render(
+        rounds, per_session, totals.summary(), relays=relay_count, seconds=seconds, slices=slices
+    )
     print(table)
     if not smoke:
         (ROOT / "bench" / "RESULTS.md").write_text(table)
@@ -436,6 +501,7 @@ def render(
     load: str,
     relays: int,
     seconds: int,
+    slices: int,
 ) -> str:
     """The results as Markdown: each case's median round, and every round's ratios."""
     get, create, relay = (median_round(rounds[name]) for name in ("GET", "create", "relay"))
@@ -449,13 +515,15 @@ def render(
         "# Benchmark results",
         "",
         f"Machine: {machine()}.",
-        f"wrk, 2 threads, {CONNECTIONS} connections, {seconds} s a run (after a warm-up); "
-        "one uvicorn process each "
+        f"wrk, 2 threads, {CONNECTIONS} connections, {seconds} s a case in each round (after "
+        "a warm-up); one uvicorn process each "
         "(httptools, uvloop); one redis-server; all on one machine: the service and the "
         "baseline each pinned to the last core, wrk and Redis to the others. "
-        f"{count} round{'s' if count != 1 else ''}; in each, every service case runs next to "
-        "its baseline case (which goes first alternates). The table shows each case's median "
-        "round.",
+        f"{count} round{'s' if count != 1 else ''}; in each, a service case and its baseline "
+        f"case run in {slices} alternating slices of {seconds // slices} s (which side goes "
+        "first alternates), each side's slices summed: requests over time, percentiles from "
+        "wrk's latency histograms merged. The relay runs its seconds in one piece. The table "
+        "shows each case's median round.",
         "",
         "| case | req/s | p50 ms | p99 ms | throughput ratio (target) | p99 ratio (target ≤ 1.5) |",
         "|---|---|---|---|---|---|",
