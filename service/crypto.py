@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from service.config import SettingsError
 
 _NONCE_BYTES = 12
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+"""One encoder for every sealed value (json.dumps with options builds a new one each call)."""
 
 
 class DecryptionError(Exception):
@@ -94,7 +96,7 @@ class Keyring:
 
     def encrypt_json(self, value: Any, context: str) -> str:
         """Encrypt a JSON-serialisable value."""
-        return self.encrypt(json.dumps(value, separators=(",", ":")).encode(), context)
+        return self.encrypt(_COMPACT_JSON.encode(value).encode(), context)
 
     def decrypt_json(self, envelope: str, context: str) -> Any:
         """Decrypt an envelope made by encrypt_json."""
@@ -103,7 +105,7 @@ class Keyring:
     def seal_token(self, purpose: str, claims: dict[str, Any], ttl_seconds: float) -> str:
         """An opaque, authenticated, expiring token carrying claims for one purpose."""
         body = dict(claims, x=int(time.time() + ttl_seconds))
-        raw = json.dumps(body, separators=(",", ":")).encode()
+        raw = _COMPACT_JSON.encode(body).encode()
         return self._seal(self._token_keys, raw, purpose)
 
     def open_token(self, purpose: str, token: str) -> dict[str, Any]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from service.config import ProviderName
+
+
+def _token_query(page_token: str) -> str:
+    # What urlencode({"token": page_token}) gives, without its generic mapping machinery.
+    return "token=" + quote_plus(page_token, safe="")
 
 
 class PublicUrls:
@@ -15,11 +20,11 @@ class PublicUrls:
 
     def start_page(self, page_token: str) -> str:
         """Hosted start page: pick a provider."""
-        return f"{self.base}/web/start?{urlencode({'token': page_token})}"
+        return f"{self.base}/web/start?{_token_query(page_token)}"
 
     def choice_page(self, page_token: str) -> str:
         """Hosted vehicle choice page."""
-        return f"{self.base}/web/choose?{urlencode({'token': page_token})}"
+        return f"{self.base}/web/choose?{_token_query(page_token)}"
 
     @property
     def end_page_prefix(self) -> str:
@@ -28,7 +33,7 @@ class PublicUrls:
 
     def end_page(self, page_token: str) -> str:
         """Hosted end page of one session."""
-        return f"{self.end_page_prefix}?{urlencode({'token': page_token})}"
+        return f"{self.end_page_prefix}?{_token_query(page_token)}"
 
     def callback(self, provider: ProviderName) -> str:
         """OAuth redirect target of a provider."""

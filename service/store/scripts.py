@@ -24,21 +24,21 @@ return next_version
 
 # KEYS: session, index, active vehicles
 # ARGV: json, ttl ms, created ms, id, index ttl ms, vehicle limit (0: none)
-# Returns {1, 0} when stored (version 1), {-2, active count} at the vehicle limit, {-1, 0} when
-# the id is taken.
+# Returns 0 when stored (version 1), -1 when the id is taken, else the user's count of connected
+# vehicles, which has reached the limit (one number: the client parses it faster than a list).
 INSERT_SESSION = """
 local limit = tonumber(ARGV[6])
 if limit > 0 then
   local active = redis.call('SCARD', KEYS[3])
-  if active >= limit then return {-2, active} end
+  if active >= limit then return active end
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return {-1, 0} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 redis.call('SET', KEYS[1], '1:' .. ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[5]) then
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
 end
-return {1, 0}
+return 0
 """
 
 # KEYS: session, vehicles, active, credentials

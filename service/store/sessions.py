@@ -10,7 +10,7 @@ from functools import lru_cache
 from service.domain.models import Owner, Session, Vehicle, utcnow
 from service.metrics import TRANSITIONS
 from service.store import keys, scripts
-from service.store.connection import RedisClient
+from service.store.connection import RedisClient, command_sender
 from service.store.lua import LuaScript
 
 
@@ -35,6 +35,7 @@ class SessionRepository:
 
     def __init__(self, redis: RedisClient, retention_seconds: int) -> None:
         self._redis = redis
+        self._send = command_sender(redis)
         self._retention_ms = retention_seconds * 1000
         self._insert = LuaScript(redis, scripts.INSERT_SESSION)
         self._save = LuaScript(redis, scripts.SAVE_SESSION)
@@ -55,30 +56,32 @@ class SessionRepository:
         connected vehicles: the answer is then their count.
         """
         ttl_ms = self._ttl_ms(session, utcnow())
-        stored, active = await self._insert(
-            keys=[
-                keys.session_key(session.owner, session.id),
-                keys.session_index_key(session.owner),
-                keys.active_vehicles_key(session.owner),
-            ],
-            args=[
-                session.dump(),
-                ttl_ms,
-                int(session.created_at.timestamp() * 1000),
-                session.id,
-                ttl_ms,
-                vehicle_limit,
-            ],
+        outcome = int(
+            await self._insert(
+                keys=[
+                    keys.session_key(session.owner, session.id),
+                    keys.session_index_key(session.owner),
+                    keys.active_vehicles_key(session.owner),
+                ],
+                args=[
+                    session.dump(),
+                    ttl_ms,
+                    int(session.created_at.timestamp() * 1000),
+                    session.id,
+                    ttl_ms,
+                    vehicle_limit,
+                ],
+            )
         )
-        if int(stored) == -2:
-            return int(active)
-        if int(stored) < 0:
+        if outcome > 0:
+            return outcome
+        if outcome < 0:
             raise RuntimeError("session id collision")
         return Versioned(session, 1)
 
     async def get(self, owner: Owner, session_id: str) -> Versioned | None:
         """The stored session, or None."""
-        raw = await self._redis.get(keys.session_key(owner, session_id))
+        raw = await self._send("GET", keys.session_key(owner, session_id))
         return _parse(raw) if raw else None
 
     async def replace(self, current: Versioned, new: Session) -> Versioned | None:
