@@ -348,10 +348,10 @@ ROUNDS = 3
 SLICES = 2
 """Each case's seconds in a round are run as this many slices, alternating with its baseline.
 
-Each wrk run starts with all 32 connections sending at once, and that first wave waits 4-8
-times the median (measured: the service's 32 slowest requests of a 1 s run took 55-175 ms at a
-20 ms median). With 1 s slices that wave was 2 % of the requests and set the p99; with 5 s
-slices it stays under half a percent."""
+Each wrk run starts with all 32 connections sending at once, and that first wave waits 2-9
+times the median (measured: in 1 s runs of the service's create, the 32nd slowest request took
+55-108 ms and the slowest up to 226 ms, at a 16-24 ms median). With 1 s slices that wave was
+2 % of the requests and set the p99; with 5 s slices it stays under half a percent."""
 
 
 @dataclass
