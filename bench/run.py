@@ -356,7 +356,7 @@ times the median (measured: in 1 s runs of the service's create, the 32nd slowes
 
 @dataclass
 class Pair:
-    """One round of a case: the service's run and the baseline run next to it."""
+    """A service case and the baseline case run next to it (one round, or rounds pooled)."""
 
     service: Case
     baseline: Case
@@ -549,8 +549,9 @@ def render(
         "(httptools, uvloop); one redis-server; all on one machine: the service and the "
         "baseline each pinned to the last core, wrk and Redis to the others. "
         f"{count} round{'s' if count != 1 else ''}; in each, a service case and its baseline "
-        f"case run in {slices} alternating slices of {seconds // slices} s (which side goes "
-        "first alternates), so a slow stretch of the machine falls on both sides alike. The "
+        f"case run in {slices} alternating slice{'s' if slices != 1 else ''} of "
+        f"{seconds // slices} s (which side goes first alternates), so a slow stretch of the "
+        "machine falls on both sides alike. The "
         "table pools every round: a side's requests over its time, percentiles from wrk's "
         "latency histograms merged. The relay runs its seconds in one piece a round. "
         f"CPU steal while the cases ran: {steal}.",
@@ -573,10 +574,9 @@ def render(
         )
     average, sessions = per_session
     non_2xx = {
-        pair.service.name: pair.service.non_2xx
-        for pairs in rounds.values()
-        for pair in pairs
-        if pair.service.non_2xx
+        chosen.service.name: chosen.service.non_2xx
+        for _, chosen, _ in rows
+        if chosen.service.non_2xx
     }
     lines += [
         "",
