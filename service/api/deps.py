@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from service.context import AppContext
 from service.domain.models import Owner
@@ -107,7 +108,7 @@ def direct_body(model: type[BaseModel], **examples: dict[str, Any]) -> dict[str,
 
 async def read_direct_body(request: Request, model: type[_Body]) -> _Body:
     """The optional JSON body as model (absent or null: the defaults); 422 when invalid."""
-    raw = await request.body()
+    raw = await _whole_body(request)
     if raw.strip() in (b"", b"null"):
         return model()
     media_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
@@ -119,6 +120,19 @@ async def read_direct_body(request: Request, model: type[_Body]) -> _Body:
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
         ) from None
+
+
+async def _whole_body(request: Request) -> bytes:
+    # Request.body does the same through an async generator it tracks in a weak set (2 % of a
+    # create's time in the bench's profile). Only read_direct_body reads these routes' bodies.
+    chunks: list[bytes] = []
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 async def _user(ctx: AppContext, request: Request, user_id: str) -> Owner:

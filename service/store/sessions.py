@@ -55,13 +55,14 @@ class SessionRepository:
         With a vehicle limit (0: none) nothing is stored when the user already has that many
         connected vehicles: the answer is then their count.
         """
-        ttl_ms = self._ttl_ms(session, utcnow())
+        ttl_ms = self._ttl_ms(session, session.updated_at)  # a new session: made just now
+        owner = session.owner
         outcome = int(
             await self._insert(
                 keys=[
-                    keys.session_key(session.owner, session.id),
-                    keys.session_index_key(session.owner),
-                    keys.active_vehicles_key(session.owner),
+                    keys.session_key(owner, session.id),
+                    keys.session_index_key(owner),
+                    keys.active_vehicles_key(owner),
                 ],
                 args=[
                     session.dump(),

@@ -1,4 +1,4 @@
-"""The service's Redis pool: a lent connection is clean, its size is a hard cap."""
+"""The Redis connections: a lent one is clean, the pool is capped, commands pack right."""
 
 from __future__ import annotations
 
@@ -7,14 +7,39 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from redis.asyncio import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from service.store.connection import RedisClient, command_sender, open_redis
+from service.store.connection import RedisClient, command_sender, open_redis, pack_text_command
 from tests.support import CLUSTER, RedisServer, make_settings
 
-pytestmark = pytest.mark.skipif(
+standalone = pytest.mark.skipif(
     CLUSTER, reason="a cluster client lends connections from redis-py's cluster pool"
 )
+_COMMAND_NAMES = st.one_of(st.sampled_from(["GET", "EVALSHA", "evalsha", "SET"]), st.text())
+_TEXT_OR_INT = st.one_of(st.text(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
+
+
+@given(name=_COMMAND_NAMES, arguments=st.lists(_TEXT_OR_INT, max_size=12))
+def test_text_commands_pack_as_redis_py_packs_them(name: str, arguments: list[str | int]) -> None:
+    """A one-word command of str / int parts packs to redis-py's bytes; others are left to it."""
+    command = (name, *arguments)
+    packed = pack_text_command(command)
+    if name.isascii() and name.isalpha():
+        assert packed == b"".join(Connection().pack_command(*command))
+    else:
+        assert packed is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(), ("CONFIG GET", "maxmemory"), ("SET", "key", b"bytes"), ("SET", "key", 1.5), (b"GET", "k")],
+)
+def test_other_commands_are_left_to_redis_py(command: tuple[object, ...]) -> None:
+    """Multi-word names, bytes, floats: None, so redis-py's own packing applies."""
+    assert pack_text_command(command) is None
 
 
 @pytest.fixture
@@ -27,6 +52,7 @@ async def small_pool(real_redis: RedisServer) -> AsyncIterator[RedisClient]:
         await redis.aclose()
 
 
+@standalone
 async def test_a_connection_the_server_closed_is_replaced_before_use(
     small_pool: RedisClient, real_redis: RedisServer
 ) -> None:
@@ -43,6 +69,7 @@ async def test_a_connection_the_server_closed_is_replaced_before_use(
     assert await small_pool.get("pool:key") == "kept"  # the client's own commands, same pool
 
 
+@standalone
 async def test_a_cancelled_command_leaves_no_reply_for_the_next(
     small_pool: RedisClient, real_redis: RedisServer
 ) -> None:
@@ -63,6 +90,7 @@ async def test_a_cancelled_command_leaves_no_reply_for_the_next(
     assert real_redis.client().lrange("pool:list", 0, -1) == ["late", "later"]
 
 
+@standalone
 async def test_the_pool_size_is_a_hard_cap(
     small_pool: RedisClient, real_redis: RedisServer
 ) -> None:
