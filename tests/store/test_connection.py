@@ -11,8 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from redis.asyncio import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from service.store.connection import RedisClient, command_sender, open_redis, pack_text_command
+from service.store.connection import RedisClient, command_sender, open_redis
+from service.store.pool import pack_text_command
 from tests.support import CLUSTER, RedisServer, make_settings
 
 standalone = pytest.mark.skipif(
@@ -107,3 +109,28 @@ async def test_the_pool_size_is_a_hard_cap(
     lent = set(await asyncio.gather(*(send("CLIENT", "ID") for _ in range(2))))
     assert len(lent) == 2
     assert set(await asyncio.gather(*(send("CLIENT", "ID") for _ in range(2)))) == lent
+
+
+@standalone
+async def test_a_read_past_its_deadline_times_out_and_closes_its_connection(
+    real_redis: RedisServer,
+) -> None:
+    """A reply later than the timeout: TimeoutError soon after it; its connection is closed."""
+    redis = open_redis(make_settings(real_redis.url, REDIS_TIMEOUT_SECONDS="0.2"))
+    try:
+        send = command_sender(redis)
+        await send("SET", "pool:key", "fresh")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with pytest.raises(RedisTimeoutError):
+            await send("BLPOP", "pool:never", 5)
+        waited = loop.time() - started
+        assert 0.2 <= waited < 1.0  # the deadline, plus at most a quarter of it and scheduling
+        with pytest.raises(RedisTimeoutError):
+            await redis.blpop(["pool:never"], 5)  # the client's own commands, same bound
+        await asyncio.sleep(0.05)
+        real_redis.client().rpush("pool:never", "late")
+        assert await send("GET", "pool:key") == "fresh"
+        assert real_redis.client().lrange("pool:never", 0, -1) == ["late"]
+    finally:
+        await redis.aclose()
