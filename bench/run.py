@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from statistics import median
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -584,6 +585,14 @@ def render(
         + "; ".join(
             f"{name} "
             + ", ".join(f"{pair.ratio:.2f} / {pair.p99_ratio:.2f}" for pair in rounds[name])
+            for name in ("GET", "create", "relay")
+        )
+        + ".",
+        "Median round (throughput ratio / p99 ratio; one round stalled by the machine moves "
+        "it least): "
+        + "; ".join(
+            f"{name} {median(pair.ratio for pair in rounds[name]):.2f} / "
+            f"{median(pair.p99_ratio for pair in rounds[name]):.2f}"
             for name in ("GET", "create", "relay")
         )
         + ".",
