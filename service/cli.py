@@ -36,17 +36,17 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if args.command == "serve":
+        from service.http.server import serve
         from service.main import create_app
-        from service.middleware import configure_logging
-        from service.server import serve
+        from service.observability.logs import configure_logging
 
         configure_logging(settings.log_level)
         serve(create_app(settings), args.host, args.port)
         return 0
     if args.command == "token":
-        from service.auth import mint_token
         from service.config import load_clients
-        from service.secrets import resolve_secrets
+        from service.security.auth import mint_token
+        from service.security.secrets import resolve_secrets
 
         secret = resolve_secrets(settings).jwt_secret
         if secret is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,14 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
-class ProviderName(StrEnum):
-    """Connectivity providers the product knows of."""
-
-    TESLA = "tesla"
-    ENODE = "enode"
-    SMARTCAR = "smartcar"
-    SANDBOX = "sandbox"
+from service.domain.providers import ProviderName
 
 
 class SettingsError(Exception):

@@ -15,8 +15,11 @@
     +-- ProviderError                                                 502
     +-- ProviderUnavailable, StoreUnavailable                         503
     +-- WebhookSignatureInvalid                                       401
+    +-- ConnectAccessDenied                                 (session error)
 
-`CONNECT_ACCESS_DENIED` is a session error only (the relay that carried it succeeded).
+`ConnectAccessDenied` (CONNECT_ACCESS_DENIED) is a session error only: the relay or callback that
+carried the denial succeeded. Session errors (`session.error.code`) take their codes from these
+classes too: no code is spelled anywhere else.
 """
 
 from __future__ import annotations
@@ -169,5 +172,7 @@ class StoreUnavailable(ProblemError):
         super().__init__(detail, headers={"Retry-After": "1"})
 
 
-ACCESS_DENIED = "CONNECT_ACCESS_DENIED"
-ACCESS_DENIED_MESSAGE = "Access was denied at the provider"
+class ConnectAccessDenied(ProblemError):
+    """A session error only: the relay or callback that carried the denial succeeded."""
+
+    status, code, title = 403, "CONNECT_ACCESS_DENIED", "Access was denied at the provider"

@@ -81,4 +81,4 @@ async def _api(
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            yield ConnectApi(client, app.state.ctx)
+            yield ConnectApi(client, app.state.flow_context)

@@ -6,15 +6,15 @@ from typing import Any
 
 import httpx
 
-from service.context import AppContext
 from service.domain.models import Owner, Session
+from service.flows.context import FlowContext
 from tests.support import auth, path_and_query, query_of
 
 
 class ConnectApi:
     """Drives one app instance over HTTP."""
 
-    def __init__(self, client: httpx.AsyncClient, ctx: AppContext) -> None:
+    def __init__(self, client: httpx.AsyncClient, ctx: FlowContext) -> None:
         self.client = client
         self.ctx = ctx
 
@@ -113,12 +113,12 @@ class ConnectApi:
 
     async def stored(self, user: str, session_id: str, client_id: str = "default") -> Session:
         """The session as stored."""
-        found = await self.ctx.sessions.get(Owner(client_id, user), session_id)
+        found = await self.ctx.store.sessions.get(Owner(client_id, user), session_id)
         assert found is not None
         return found.session
 
     async def overwrite(self, session: Session) -> None:
         """Replace a stored session (test set-up: to move its expiry into the past)."""
-        current = await self.ctx.sessions.get(session.owner, session.id)
+        current = await self.ctx.store.sessions.get(session.owner, session.id)
         assert current is not None
-        assert await self.ctx.sessions.replace(current, session) is not None
+        assert await self.ctx.store.sessions.replace(current, session) is not None

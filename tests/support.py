@@ -20,8 +20,8 @@ import httpx
 import redis
 from redis.cluster import RedisCluster
 
-from service.auth import mint_token
 from service.config import Settings, load_settings
+from service.security.auth import mint_token
 
 JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789"
 ENCRYPTION_KEY = "k1:" + base64.urlsafe_b64encode(b"\x01" * 32).decode()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from service.config import SettingsError
-from service.crypto import DecryptionError, Keyring
+from service.security.crypto import DecryptionError, Keyring
 
 KEY_A = base64.urlsafe_b64encode(b"A" * 32).decode()
 KEY_B = base64.b64encode(b"B" * 32).decode()

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse
 
-from service.api.deps import ContextDep, limit_by_client_ip
 from service.api.responses import problems
-from service.config import ProviderName
+from service.domain.providers import ProviderName
 from service.errors import (
     ConnectInvalidAuthCode,
     ConnectInvalidIssuer,
@@ -23,9 +22,7 @@ from service.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
-from service.flows.completion import complete_with_state
-from service.navigation import next_page
-from service.providers.base import LegResult
+from service.http.dependencies import UseCasesDep, limit_by_client_ip
 
 router = APIRouter(tags=["provider callbacks"], dependencies=[Depends(limit_by_client_ip)])
 
@@ -53,7 +50,7 @@ QueryValue = Annotated[str | None, Query(max_length=4096)]
     ),
 )
 async def provider_callback(
-    ctx: ContextDep,
+    flows: UseCasesDep,
     provider: ProviderName,
     state: QueryValue = None,
     code: QueryValue = None,
@@ -62,11 +59,11 @@ async def provider_callback(
     issuer: QueryValue = None,
 ) -> RedirectResponse:
     """Complete the leg the state names, then send the browser to the session's next page."""
-    result = LegResult(
-        code=code or None,
-        error=error or None,
-        error_description=error_description,
-        issuer=issuer,
-    )
-    session = await complete_with_state(ctx, state, result, provider_name=provider)
-    return RedirectResponse(next_page(session, ctx.urls), status_code=302)
+    query = {
+        "state": state,
+        "code": code,
+        "error": error,
+        "error_description": error_description,
+        "issuer": issuer,
+    }
+    return RedirectResponse(await flows.completion.callback(provider, query), status_code=302)

@@ -1,14 +1,13 @@
-"""Liveness and readiness."""
+"""Liveness, readiness and the metrics."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
-from redis.exceptions import RedisError
 
-from service.api.deps import ContextDep
 from service.api.responses import problems
-from service.metrics import METRICS_MEDIA_TYPE, exposition
+from service.http.dependencies import UseCasesDep
+from service.observability.metrics import METRICS_MEDIA_TYPE
 
 router = APIRouter(tags=["operations"])
 
@@ -25,11 +24,9 @@ async def healthz() -> dict[str, str]:
     summary="Readiness: the store answers",
     responses=problems() | {503: {"description": "The store cannot be reached"}},
 )
-async def readyz(ctx: ContextDep) -> JSONResponse:
+async def readyz(flows: UseCasesDep) -> JSONResponse:
     """200 when the store answers a PING, else 503."""
-    try:
-        await ctx.redis.ping()
-    except (RedisError, OSError):
+    if not await flows.operations.ready():
         return JSONResponse({"status": "unavailable", "store": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "store": "ok"})
 
@@ -41,6 +38,6 @@ async def readyz(ctx: ContextDep) -> JSONResponse:
     response_class=Response,
     responses=problems() | {200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
 )
-async def metrics() -> Response:
+async def metrics(flows: UseCasesDep) -> Response:
     """Requests, transitions, provider calls, webhook deliveries and store errors."""
-    return Response(exposition(), media_type=METRICS_MEDIA_TYPE)
+    return Response(flows.operations.metrics(), media_type=METRICS_MEDIA_TYPE)

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 
-from service.api.deps import (
-    ContextDep,
-    OwnerDep,
-    direct_body,
-    direct_caller,
-    direct_parameters,
-    path_text,
-    read_direct_body,
-)
 from service.api.examples import (
     AUTHORIZED_SESSION,
     CHOICE_SESSION,
@@ -23,7 +14,7 @@ from service.api.examples import (
     TESLA_SESSION,
     json_examples,
 )
-from service.api.present import session_response, sessions_response, stored_session_response
+from service.api.present import PresenterDep
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
     AuthorizeRequest,
@@ -32,9 +23,6 @@ from service.api.schemas import (
     ReconnectRequest,
     RelayRequest,
 )
-from service.config import ProviderName
-from service.context import AppContext
-from service.domain.models import Owner, Session
 from service.domain.states import SessionStatus
 from service.errors import (
     ConnectedVehicleNotFound,
@@ -53,16 +41,8 @@ from service.errors import (
     ProviderError,
     ProviderUnavailable,
 )
-from service.flows.completion import authorize_session
-from service.flows.external import start_leg
-from service.flows.relay import relay
-from service.flows.sessions import (
-    cancel_session,
-    create_session,
-    list_sessions,
-    read_session,
-    reconnect_vehicle,
-)
+from service.flows.sessions import SessionRequest
+from service.http.dependencies import OwnerDep, UseCasesDep
 
 router = APIRouter(prefix="/api/v1/users/{userId}", tags=["connect sessions"])
 
@@ -86,42 +66,36 @@ SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=SESS
         ProviderError,
     )
     | json_examples(201, jedlix=PENDING_SESSION, tesla=TESLA_SESSION),
-    openapi_extra=direct_parameters()
-    | direct_body(
-        CreateSessionRequest,
-        jedlix={"summary": "What the Jedlix SDK sends", "value": {}},
-        tesla={"summary": "Straight to Tesla", "value": {"provider": "tesla"}},
-    ),
 )
-async def create_connect_session(http_request: Request) -> Response:
+async def create_connect_session(
+    flows: UseCasesDep,
+    owner: OwnerDep,
+    present: PresenterDep,
+    body: Annotated[
+        CreateSessionRequest | None,
+        Body(
+            openapi_examples={
+                "jedlix": {"summary": "What the Jedlix SDK sends", "value": {}},
+                "tesla": {"summary": "Straight to Tesla", "value": {"provider": "tesla"}},
+            }
+        ),
+    ] = None,
+) -> Response:
     """Create a session; with a provider the external leg starts at once."""
-    ctx, owner = await direct_caller(http_request)
-    request = await read_direct_body(http_request, CreateSessionRequest)
-    created = await create_session(
-        ctx,
+    request = body or CreateSessionRequest()
+    session = await flows.sessions.create(
         owner,
-        provider=request.provider,
-        vehicle_profile_id=request.vehicle_profile_id,
-        vin=request.vin,
-        label=request.label,
-        scopes=request.scopes,
-        redirect_uri=request.redirect_uri,
-        language=request.language,
+        SessionRequest(
+            provider=request.provider,
+            vehicle_profile_id=request.vehicle_profile_id,
+            vin=request.vin,
+            label=request.label,
+            scopes=list(request.scopes),
+            redirect_uri=request.redirect_uri,
+            language=request.language,
+        ),
     )
-    session = created.session
-    if request.provider is not None:
-        session = await _started(ctx, owner, session.id, request.provider)
-    return session_response(session, ctx.urls, 201)
-
-
-async def _started(
-    ctx: AppContext, owner: Owner, session_id: str, provider: ProviderName
-) -> Session:
-    """Start the provider leg; on a provider outage the session stays pending with `error`."""
-    try:
-        return await start_leg(ctx, owner, session_id, provider)
-    except (ProviderUnavailable, ProviderError):
-        return (await read_session(ctx, owner, session_id)).session
+    return present.session(session, 201)
 
 
 @router.post(
@@ -140,19 +114,18 @@ async def _started(
     ),
 )
 async def reconnect_connect_session(
-    ctx: ContextDep,
+    flows: UseCasesDep,
     owner: OwnerDep,
+    present: PresenterDep,
     vehicle_id: Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)],
     body: Annotated[ReconnectRequest | None, Body()] = None,
 ) -> Response:
     """A new session for a vehicle the user already has, started at its provider."""
     request = body or ReconnectRequest()
-    created = await reconnect_vehicle(
-        ctx, owner, vehicle_id, request.redirect_uri, request.language
+    session = await flows.sessions.reconnect(
+        owner, vehicle_id, request.redirect_uri, request.language
     )
-    assert created.session.provider is not None
-    session = await _started(ctx, owner, created.session.id, created.session.provider)
-    return session_response(session, ctx.urls, 201)
+    return present.session(session, 201)
 
 
 @router.get(
@@ -162,13 +135,12 @@ async def reconnect_connect_session(
     summary="Read a connect session",
     responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound)
     | json_examples(200, pending=PENDING_SESSION, finished=AUTHORIZED_SESSION),
-    openapi_extra=direct_parameters(sessionId=SESSION_ID_MAX_LENGTH),
 )
-async def get_connect_session(request: Request) -> Response:
+async def get_connect_session(
+    flows: UseCasesDep, owner: OwnerDep, present: PresenterDep, session_id: SessionId
+) -> Response:
     """The session, with expiry applied."""
-    ctx, owner = await direct_caller(request)
-    session_id = path_text(request, "sessionId", SESSION_ID_MAX_LENGTH)
-    return stored_session_response(await read_session(ctx, owner, session_id), ctx.urls)
+    return present.stored_session(await flows.sessions.read(owner, session_id))
 
 
 @router.get(
@@ -179,12 +151,13 @@ async def get_connect_session(request: Request) -> Response:
     responses=problems(*USER_ROUTE_ERRORS) | json_examples(200, sessions=[AUTHORIZED_SESSION]),
 )
 async def list_connect_sessions(
-    ctx: ContextDep,
+    flows: UseCasesDep,
     owner: OwnerDep,
+    present: PresenterDep,
     status: Annotated[SessionStatus | None, Query()] = None,
 ) -> Response:
     """The user's sessions, filtered by status."""
-    return sessions_response(await list_sessions(ctx, owner, status), ctx.urls)
+    return present.sessions(await flows.sessions.list(owner, status))
 
 
 @router.post(
@@ -207,8 +180,9 @@ async def list_connect_sessions(
     | json_examples(200, choice=CHOICE_SESSION, authorized=AUTHORIZED_SESSION),
 )
 async def relay_connect_session_info(
-    ctx: ContextDep,
+    flows: UseCasesDep,
     owner: OwnerDep,
+    present: PresenterDep,
     session_id: SessionId,
     body: Annotated[
         RelayRequest,
@@ -218,8 +192,10 @@ async def relay_connect_session_info(
     ],
 ) -> Response:
     """Advance the session with the captured redirect URL, cookies and body."""
-    session = await relay(ctx, owner, session_id, body.redirect_url, body.cookies, body.body)
-    return session_response(session, ctx.urls)
+    session = await flows.completion.relay(
+        owner, session_id, body.redirect_url, body.cookies, body.body
+    )
+    return present.session(session)
 
 
 @router.post(
@@ -241,14 +217,15 @@ async def relay_connect_session_info(
     ),
 )
 async def authorize_connect_session(
-    ctx: ContextDep,
+    flows: UseCasesDep,
     owner: OwnerDep,
+    present: PresenterDep,
     session_id: SessionId,
     body: Annotated[AuthorizeRequest | None, Body()] = None,
 ) -> Response:
     """Chargetrip's authorizeConnectedVehicle."""
     code = body.options.code if body else None
-    return session_response(await authorize_session(ctx, owner, session_id, code), ctx.urls)
+    return present.session(await flows.completion.authorize(owner, session_id, code))
 
 
 @router.delete(
@@ -261,7 +238,7 @@ async def authorize_connect_session(
     ),
 )
 async def cancel_connect_session(
-    ctx: ContextDep, owner: OwnerDep, session_id: SessionId
+    flows: UseCasesDep, owner: OwnerDep, present: PresenterDep, session_id: SessionId
 ) -> Response:
     """Cancel an open session."""
-    return session_response(await cancel_session(ctx, owner, session_id), ctx.urls)
+    return present.session(await flows.sessions.cancel(owner, session_id))

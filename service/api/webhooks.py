@@ -6,20 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from service.api.deps import ContextDep, limit_by_client_ip
 from service.api.responses import problems
-from service.config import ProviderName
+from service.domain.providers import ProviderName
 from service.errors import (
     NotFound,
     PayloadTooLarge,
-    ProblemError,
     StoreUnavailable,
     ValidationFailed,
     WebhookSignatureInvalid,
 )
-from service.flows.enode_events import handle_enode_webhook
-from service.flows.smartcar_events import handle_smartcar_webhook
-from service.metrics import WEBHOOKS
+from service.http.dependencies import UseCasesDep, limit_by_client_ip
 
 router = APIRouter(tags=["provider webhooks"], dependencies=[Depends(limit_by_client_ip)])
 
@@ -33,25 +29,7 @@ router = APIRouter(tags=["provider webhooks"], dependencies=[Depends(limit_by_cl
     ),
 )
 async def provider_webhook(
-    ctx: ContextDep, provider: ProviderName, request: Request
+    flows: UseCasesDep, provider: ProviderName, request: Request
 ) -> dict[str, Any]:
     """Check the signature on the raw body before anything else, then handle the events."""
-    raw = await request.body()
-    try:
-        if provider == ProviderName.ENODE:
-            answer = await handle_enode_webhook(
-                ctx,
-                raw,
-                request.headers.get("x-enode-signature"),
-                request.headers.get("x-enode-delivery"),
-            )
-        elif provider == ProviderName.SMARTCAR:
-            answer = await handle_smartcar_webhook(ctx, raw, request.headers.get("sc-signature"))
-        else:
-            raise NotFound(f"{provider.value} sends no webhooks")
-    except ProblemError as exc:
-        WEBHOOKS.labels(provider.value, exc.code.lower()).inc()
-        raise
-    outcome = "verify" if "challenge" in answer else str(answer.get("status", "processed"))
-    WEBHOOKS.labels(provider.value, outcome).inc()
-    return answer
+    return await flows.webhooks.receive(provider, await request.body(), dict(request.headers))

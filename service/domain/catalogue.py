@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from service.config import ProviderName
+from service.domain.providers import ProviderName
 
 T, E, S, X = ProviderName.TESLA, ProviderName.ENODE, ProviderName.SMARTCAR, ProviderName.SANDBOX
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.config import ProviderName
+from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus, Trigger, is_finished, next_status
 
 HISTORY_LIMIT = 12
@@ -163,6 +163,14 @@ class Session(_Record):
     def dump(self) -> str:
         """Compact JSON for the store."""
         return self.model_dump_json(exclude_none=True, exclude_defaults=True, by_alias=True)
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """A session with the version it was read at (every write makes the next version)."""
+
+    session: Session
+    version: int
 
 
 class VehicleStatus(StrEnum):

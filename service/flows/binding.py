@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from service.context import AppContext
 from service.domain.catalogue import find_profile
 from service.domain.models import (
     ConsumedState,
@@ -12,18 +11,22 @@ from service.domain.models import (
     Vehicle,
     VehicleDetails,
     VehicleStatus,
+    Versioned,
     utcnow,
 )
+from service.domain.providers import ProviderName
 from service.domain.states import Trigger
+from service.errors import ConnectVehicleLimitReached
+from service.flows.context import FlowContext
+from service.flows.records import count_transition
 from service.providers.base import Credentials, ProviderVehicle
-from service.store.sessions import Versioned
 
 _VEHICLE_NAMESPACE = uuid.UUID("6f0f6a39-5a6c-4be4-9d0e-5b1c2f9e7a10")
 
 
-def vehicle_id_for(owner: Owner, car: ProviderVehicle, provider: str) -> str:
+def vehicle_id_for(owner: Owner, car: ProviderVehicle, provider: ProviderName) -> str:
     """The same car (by VIN, else by provider id) always maps to the same vehicle id."""
-    natural = f"vin:{car.vin}" if car.vin else f"{provider}:{car.provider_vehicle_id}"
+    natural = f"vin:{car.vin}" if car.vin else f"{provider.value}:{car.provider_vehicle_id}"
     return str(uuid.uuid5(_VEHICLE_NAMESPACE, f"{owner.key}\x00{natural}"))
 
 
@@ -33,20 +36,26 @@ def credentials_context(owner: Owner, vehicle_id: str) -> str:
 
 
 async def bind_vehicle(
-    ctx: AppContext,
+    ctx: FlowContext,
     current: Versioned,
     trigger: Trigger,
     car: ProviderVehicle,
     credentials: Credentials,
     consumed: ConsumedState | None,
+    *,
+    existing: Vehicle | None,
+    release: str = "",
 ) -> Versioned | None:
-    """Authorize the session with this car, or fail it at the vehicle limit; None if stale."""
+    """Authorize the session with this car, or fail it at the vehicle limit; None if stale.
+
+    `existing` is the user's vehicle for this car as read (None: a new one); the write
+    happens only while it is still that. A write gives the lease of `release` back.
+    """
     session = current.session
     owner = session.owner
     assert session.provider is not None
     provider = ctx.providers.get(session.provider)
-    vehicle_id = vehicle_id_for(owner, car, session.provider.value)
-    existing = await ctx.vehicles.get(owner, vehicle_id)
+    vehicle_id = vehicle_id_for(owner, car, session.provider)
     profile_id = session.vehicle_profile_id or (existing.vehicle_profile_id if existing else None)
     profile = find_profile(profile_id) if profile_id else None
     now = utcnow()
@@ -75,12 +84,24 @@ async def bind_vehicle(
     limit = ctx.client(owner.client_id).max_vehicles_per_user
     refused = session.fail(
         now,
-        "CONNECT_VEHICLE_LIMIT_REACHED",
+        ConnectVehicleLimitReached.code,
         f"This user already has the maximum of {limit} connected vehicle(s)",
         consumed=consumed,
     )
     envelope = ctx.keyring.encrypt_json(
         credentials.to_json(), credentials_context(owner, vehicle_id)
     )
-    result = await ctx.sessions.bind_vehicle(current, authorized, refused, vehicle, envelope, limit)
-    return None if result is None else result[0]
+    result = await ctx.store.sessions.bind_vehicle(
+        current,
+        authorized,
+        refused,
+        vehicle,
+        envelope,
+        limit,
+        vehicle_as_read=existing,
+        release=release,
+    )
+    if result is None:
+        return None
+    count_transition(ctx, session, result[0].session)
+    return result[0]

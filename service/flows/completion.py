@@ -1,4 +1,10 @@
-"""Completing an external leg exactly once: callbacks, relays and authorize."""
+"""Completing an external leg exactly once: provider callbacks, app relays, authorize, webhooks.
+
+One request at a time completes a leg: it takes the session's lease in the same step as its
+read, asks the provider (posting a code at most once), and commits the outcome (vehicle bound,
+credentials stored, transition made) in one step that also gives the lease back. Requests that
+find the lease held wait for that outcome; a replay of a settled result answers from the store.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +12,31 @@ import asyncio
 import hmac
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from service.config import ProviderName
-from service.context import AppContext
-from service.domain.models import Candidate, ConsumedState, Owner, Session, utcnow
+from service.domain.models import Candidate, ConsumedState, Owner, Session, Versioned, utcnow
+from service.domain.navigation import next_page
+from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus, Trigger
 from service.errors import (
     ConnectInvalidAuthCode,
     ConnectInvalidState,
     ConnectMultipleVehiclesNotAllowed,
+    ConnectSessionNotFound,
     ConnectVehicleNotAuthorized,
     ProviderError,
     ProviderUnavailable,
-    StoreUnavailable,
 )
-from service.flows.binding import bind_vehicle
-from service.flows.external import configured_provider, note_error
+from service.flows.binding import bind_vehicle, vehicle_id_for
+from service.flows.context import FlowContext
 from service.flows.leg_secrets import (
     open_leg_secret,
     open_pending_credentials,
     seal_pending_credentials,
 )
-from service.flows.sessions import MAX_WRITE_ATTEMPTS, apply, read_session, refusal
-from service.flows.tokens import open_state
+from service.flows.legs import configured_provider, note_error
+from service.flows.records import apply, expired, read_session, refusal, retry_write, save
+from service.flows.relay import captured_result
 from service.providers.base import (
     Credentials,
     Denied,
@@ -39,104 +46,45 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.store.sessions import Claim, Versioned
+from service.security.sealed import open_state
+from service.store.sessions import CompletionRead, Lease
 
 _POLL_SECONDS = 0.05
 
-ExchangeCall = Callable[[Session, dict[str, str]], Awaitable[Credentials | Denied]]
-"""Obtains credentials from the provider (posting a code at most once), or a refusal."""
 
-Resolver = Callable[[Versioned], Awaitable[tuple[Outcome, Versioned]]]
-"""Finds out, under the session's lease, what the provider says (credentials and cars, or no),
-with the session as last written."""
+@dataclass(frozen=True)
+class Redirect:
+    """The provider's redirect: at our callback, or captured by the app and relayed."""
 
-
-async def complete_with_state(
-    ctx: AppContext,
-    state: str | None,
-    result: LegResult,
-    *,
-    provider_name: ProviderName | None = None,
-    expected: tuple[Owner, str] | None = None,
-    known: Versioned | None = None,
-) -> Session:
-    """Complete the leg a provider redirect (or an app relay of it) belongs to.
-
-    `known` is the session as the caller just read it (the relay does), saving a read.
-    """
-    claims = open_state(ctx.keyring, state)
-    if provider_name is not None and claims.provider != provider_name:
-        raise ConnectInvalidState("The state was issued for another provider.")
-    if expected is not None and (claims.owner, claims.session_id) != expected:
-        raise ConnectInvalidState("The state belongs to another session.")
-    provider = configured_provider(ctx, claims.provider)
-    fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
-    if not provider.completes_on_callback and result.error is None:
-        return await _note_leg_done(ctx, claims.owner, claims.session_id, claims.nonce)
-
-    async def exchange(session: Session, secret: dict[str, str]) -> Credentials | Denied:
-        return await provider.exchange(session, result, secret)
-
-    resolve = _exchange_then_list(ctx, claims.nonce, fingerprint, provider, exchange)
-    known_here = known if known is not None and known.session.id == claims.session_id else None
-    return await _complete_once(
-        ctx, claims.owner, claims.session_id, claims.nonce, fingerprint, resolve, known_here
-    )
+    result: LegResult
 
 
-async def authorize_session(
-    ctx: AppContext, owner: Owner, session_id: str, code: str | None
-) -> Session:
-    """Chargetrip's authorize: ask the session's provider and bind the vehicle."""
-    session = (await read_session(ctx, owner, session_id)).session
-    if session.is_finished:
-        raise refusal(session)
-    if session.status != SessionStatus.AWAITING_EXTERNAL or session.provider is None:
-        raise ConnectVehicleNotAuthorized(
-            "The vehicle does not seem to be authorized yet. Complete the authorization flow."
-        )
-    nonce = session.state_nonce or ""
-    provider = configured_provider(ctx, session.provider)
-    fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00authorize:{code or ''}")
+@dataclass(frozen=True)
+class AuthorizeCall:
+    """Chargetrip's authorize: ask the provider, with a code when the app has one."""
 
-    async def exchange(current: Session, secret: dict[str, str]) -> Credentials | Denied:
-        return await provider.authorize(current, code, secret)
-
-    resolve = _exchange_then_list(ctx, nonce, fingerprint, provider, exchange)
-    done = await _complete_once(ctx, owner, session_id, nonce, fingerprint, resolve)
-    if done.error is not None and done.error.code == ConnectMultipleVehiclesNotAllowed.code:
-        raise ConnectMultipleVehiclesNotAllowed(done.error.message)
-    return done
+    code: str | None
 
 
-async def complete_with_vehicles(
-    ctx: AppContext, session: Session, source: str, linked: Linked
-) -> Session:
-    """Complete a waiting session with vehicles a provider announced (a webhook, say)."""
-    nonce = session.state_nonce or ""
-    fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00{source}")
+@dataclass(frozen=True)
+class Announcement:
+    """Vehicles the provider announced by itself (an Enode webhook)."""
 
-    async def resolve(current: Versioned) -> tuple[Outcome, Versioned]:
-        return linked, current
-
-    return await _complete_once(ctx, session.owner, session.id, nonce, fingerprint, resolve)
+    linked: Linked
 
 
-async def _note_leg_done(ctx: AppContext, owner: Owner, session_id: str, nonce: str) -> Session:
-    """The user finished the provider's pages; the vehicle is confirmed later."""
+Arrival = Redirect | AuthorizeCall | Announcement
+"""What came to complete a leg."""
 
-    def done(session: Session) -> Session:
-        if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
-            return session  # the provider confirmed the vehicle before the browser came back
-        if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
-            raise (
-                refusal(session)
-                if session.is_finished
-                else ConnectInvalidState("The state is no longer valid for this session.")
-            )
-        return session.evolve(external_done=True, error=None, updated_at=utcnow())
 
-    return (await apply(ctx, owner, session_id, done)).session
+def check_leg(session: Session, nonce: str) -> None:
+    """Refuse unless the session still waits for the leg this nonce belongs to."""
+    if session.status != SessionStatus.AWAITING_EXTERNAL:
+        if session.is_finished:
+            raise refusal(session.status)
+        raise ConnectInvalidState("This state was already used.")
+    if not session.state_nonce or not hmac.compare_digest(session.state_nonce, nonce):
+        raise ConnectInvalidState("The state is no longer valid for this session.")
 
 
 def _replay_of(session: Session, nonce: str, fingerprint: str) -> bool:
@@ -149,146 +97,291 @@ def _replay_of(session: Session, nonce: str, fingerprint: str) -> bool:
     raise ConnectInvalidState("This state was already used.")
 
 
-async def _complete_once(
-    ctx: AppContext,
+class Completion:
+    """The ways a leg completes: callback, relay, authorize, and a provider's announcement."""
+
+    def __init__(self, ctx: FlowContext) -> None:
+        self._ctx = ctx
+
+    async def callback(self, provider_name: ProviderName, query: dict[str, str | None]) -> str:
+        """Complete the leg a provider redirect belongs to; where the browser goes next.
+
+        `query` is the redirect's: state, code, error, error_description, issuer.
+        """
+        result = LegResult(
+            code=query.get("code") or None,
+            error=query.get("error") or None,
+            error_description=query.get("error_description"),
+            issuer=query.get("issuer"),
+        )
+        session = await self._with_state(query.get("state"), result, provider_name=provider_name)
+        return next_page(session, self._ctx.urls)
+
+    async def relay(
+        self,
+        owner: Owner,
+        session_id: str,
+        redirect_url: str | None,
+        cookies: dict[str, str] | None,
+        body: str | None,
+    ) -> Session:
+        """Advance the session with what the app's web view captured; unchanged if nothing."""
+        captured = captured_result(redirect_url, cookies, body)
+        if captured is None:
+            return (await read_session(self._ctx, owner, session_id)).session
+        state, result = captured
+        return await self._with_state(state, result, expected=(owner, session_id))
+
+    async def authorize(self, owner: Owner, session_id: str, code: str | None) -> Session:
+        """Chargetrip's authorize: ask the session's provider and bind the vehicle."""
+        ctx = self._ctx
+        session = (await read_session(ctx, owner, session_id)).session
+        if session.is_finished:
+            raise refusal(session.status)
+        if session.status != SessionStatus.AWAITING_EXTERNAL or session.provider is None:
+            raise ConnectVehicleNotAuthorized(
+                "The vehicle does not seem to be authorized yet. Complete the authorization flow."
+            )
+        nonce = session.state_nonce or ""
+        provider = configured_provider(ctx, session.provider)
+        fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00authorize:{code or ''}")
+        done = await complete_leg(
+            ctx, owner, session_id, nonce, fingerprint, provider, AuthorizeCall(code)
+        )
+        if done.error is not None and done.error.code == ConnectMultipleVehiclesNotAllowed.code:
+            raise ConnectMultipleVehiclesNotAllowed(done.error.message)
+        return done
+
+    async def announce(self, session: Session, source: str, linked: Linked) -> Session:
+        """Complete a waiting session with vehicles its provider announced (a webhook)."""
+        ctx = self._ctx
+        assert session.provider is not None
+        provider = configured_provider(ctx, session.provider)
+        nonce = session.state_nonce or ""
+        fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00{source}")
+        return await complete_leg(
+            ctx, session.owner, session.id, nonce, fingerprint, provider, Announcement(linked)
+        )
+
+    async def _with_state(
+        self,
+        state: str | None,
+        result: LegResult,
+        *,
+        provider_name: ProviderName | None = None,
+        expected: tuple[Owner, str] | None = None,
+    ) -> Session:
+        """Complete the leg a state names, after checking it is the one expected."""
+        ctx = self._ctx
+        claims = open_state(ctx.keyring, state)
+        if provider_name is not None and claims.provider != provider_name:
+            raise ConnectInvalidState("The state was issued for another provider.")
+        if expected is not None and (claims.owner, claims.session_id) != expected:
+            raise ConnectInvalidState("The state belongs to another session.")
+        provider = configured_provider(ctx, claims.provider)
+        if not provider.completes_on_callback and result.error is None:
+            return await _note_leg_done(ctx, claims.owner, claims.session_id, claims.nonce)
+        fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
+        return await complete_leg(
+            ctx,
+            claims.owner,
+            claims.session_id,
+            claims.nonce,
+            fingerprint,
+            provider,
+            Redirect(result),
+        )
+
+
+async def complete_leg(
+    ctx: FlowContext,
     owner: Owner,
     session_id: str,
     nonce: str,
     fingerprint: str,
-    resolve: Resolver,
-    known: Versioned | None = None,
+    provider: Provider,
+    arrival: Arrival,
 ) -> Session:
-    """Exactly once: one caller holds the lease and talks to the provider; others wait.
-
-    The lease is taken only while the session is still at the version read, so the holder
-    works from that read: a completion that landed in between shows as a moved session.
-    """
-    lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
-    deadline = time.monotonic() + lease_ms / 1000
+    """Exactly once: the lease holder asks the provider and commits; the others wait for it."""
     holder = secrets.token_hex(8)
-    current = known
-    while True:
-        if current is None or current.session.owner != owner:
-            current = await read_session(ctx, owner, session_id)
-        session = current.session
-        if _replay_of(session, nonce, fingerprint):
-            return session
-        if session.status != SessionStatus.AWAITING_EXTERNAL:
-            raise (
-                refusal(session)
-                if session.is_finished
-                else ConnectInvalidState("This state was already used.")
-            )
-        if not session.state_nonce or not hmac.compare_digest(session.state_nonce, nonce):
-            raise ConnectInvalidState("The state is no longer valid for this session.")
-        claimed = await ctx.sessions.claim(current, holder, lease_ms)
-        if claimed is Claim.TAKEN:
-            break
-        if claimed is Claim.HELD:
-            if time.monotonic() > deadline:
-                raise ProviderUnavailable("Another request is completing this session; retry.")
-            await asyncio.sleep(_POLL_SECONDS)
-        current = None
+    lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
+    read = await _read_with_lease(ctx, owner, session_id, nonce, fingerprint, holder, lease_ms)
+    if isinstance(read, Session):
+        return read  # a replay: answered as the first one was
+    assert read.current is not None
+    session = read.current.session
+    released = False
     try:
         try:
-            outcome, latest = await resolve(current)
+            if isinstance(arrival, Announcement):
+                outcome: Outcome = arrival.linked
+            else:
+                # Credentials kept by an earlier attempt whose vehicle listing failed.
+                kept = session.pending_credentials if session.exchanged == fingerprint else None
+                credentials: Credentials | Denied
+                if kept:
+                    credentials = open_pending_credentials(ctx, session, kept)
+                else:
+                    secret = open_leg_secret(ctx, session)
+                    if isinstance(arrival, Redirect):
+                        credentials = await provider.exchange(session, arrival.result, secret)
+                    else:
+                        credentials = await provider.authorize(session, arrival.code, secret)
+                if isinstance(credentials, Denied):
+                    outcome = credentials
+                else:
+                    try:
+                        cars = await provider.list_vehicles(session, credentials)
+                    except (ProviderUnavailable, ProviderError, ConnectVehicleNotAuthorized):
+                        if not kept:  # never post the code again: keep what it gave
+                            await _keep_credentials(
+                                ctx, owner, session_id, nonce, fingerprint, credentials
+                            )
+                        raise
+                    outcome = Linked(credentials, cars)
         except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
             await note_error(ctx, owner, session_id, exc, nonce)
             raise
-        return await _settle(ctx, latest, nonce, fingerprint, outcome)
+        settled = await _settle(ctx, read, nonce, fingerprint, outcome, holder)
+        released = True
+        return settled
     finally:
-        await ctx.sessions.release(owner, session_id, holder)
+        if not released:
+            await ctx.store.sessions.release(owner, session_id, holder)
 
 
-def _exchange_then_list(
-    ctx: AppContext, nonce: str, fingerprint: str, provider: Provider, exchange: ExchangeCall
-) -> Resolver:
-    """Exchange (once: the credentials are kept before anything else), then list vehicles."""
-
-    async def resolve(current: Versioned) -> tuple[Outcome, Versioned]:
-        return await _linked_or_denied(ctx, current, nonce, fingerprint, provider, exchange)
-
-    return resolve
-
-
-async def _linked_or_denied(
-    ctx: AppContext,
-    current: Versioned,
+async def _read_with_lease(
+    ctx: FlowContext,
+    owner: Owner,
+    session_id: str,
     nonce: str,
     fingerprint: str,
-    provider: Provider,
-    exchange: ExchangeCall,
-) -> tuple[Outcome, Versioned]:
-    session = current.session
-    if session.exchanged == fingerprint and session.pending_credentials is not None:
-        credentials = open_pending_credentials(ctx, session, session.pending_credentials)
-    else:
-        obtained = await exchange(session, open_leg_secret(ctx, session))
-        if isinstance(obtained, Denied):
-            return obtained, current
-        credentials = obtained
+    holder: str,
+    lease_ms: int,
+) -> CompletionRead | Session:
+    """The session read with its lease taken, or (a replay) the settled session.
+
+    While another request holds the lease, wait for its outcome (bounded by the lease).
+    """
+    repository = ctx.store.sessions
+    deadline = time.monotonic() + lease_ms / 1000
+    while True:
+        read = await repository.read_for_completion(owner, session_id, holder, lease_ms)
+        taken = read.lease is Lease.TAKEN
+        try:
+            if read.current is None or read.current.session.owner != owner:
+                raise ConnectSessionNotFound()
+            session = read.current.session
+            if _replay_of(session, nonce, fingerprint):
+                return session
+            if session.is_past_expiry(utcnow()):
+                if await save(ctx, read.current, expired(session), release=holder) is None:
+                    continue  # moved meanwhile: read again
+                taken = False
+                raise refusal(SessionStatus.EXPIRED)
+            check_leg(session, nonce)
+        except BaseException:
+            if taken:
+                await repository.release(owner, session_id, holder)
+            raise
+        if taken:
+            return read
+        if time.monotonic() > deadline:
+            raise ProviderUnavailable("Another request is completing this session; retry.")
+        await asyncio.sleep(_POLL_SECONDS)
+
+
+async def _note_leg_done(ctx: FlowContext, owner: Owner, session_id: str, nonce: str) -> Session:
+    """The user finished the provider's pages; the vehicle is confirmed later."""
+
+    def done(session: Session) -> Session:
+        if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
+            return session  # the provider confirmed the vehicle before the browser came back
+        check_leg(session, nonce)
+        return session.evolve(external_done=True, error=None, updated_at=utcnow())
+
+    return (await apply(ctx, owner, session_id, done)).session
+
+
+async def _keep_credentials(
+    ctx: FlowContext,
+    owner: Owner,
+    session_id: str,
+    nonce: str,
+    fingerprint: str,
+    credentials: Credentials,
+) -> None:
+    """Keep credentials a code gave (sealed with the session) so the code is never re-posted."""
+
+    def keep(session: Session) -> Session:
+        if session.state_nonce != nonce or session.is_finished:
+            return session
         sealed = seal_pending_credentials(ctx, session, credentials)
+        return session.evolve(exchanged=fingerprint, pending_credentials=sealed)
 
-        def keep(latest: Session) -> Session:
-            if latest.state_nonce != nonce or latest.is_finished:
-                return latest
-            return latest.evolve(exchanged=fingerprint, pending_credentials=sealed)
-
-        # Usually nothing wrote the session during the exchange: write on the version held.
-        kept = await ctx.sessions.replace(current, keep(session))
-        current = kept or await apply(ctx, session.owner, session.id, keep)
-    return Linked(credentials, await provider.list_vehicles(session, credentials)), current
+    await apply(ctx, owner, session_id, keep)
 
 
 async def _settle(
-    ctx: AppContext,
-    latest: Versioned,
+    ctx: FlowContext,
+    read: CompletionRead,
     nonce: str,
     fingerprint: str,
     outcome: Outcome,
+    holder: str,
 ) -> Session:
-    """Turn the provider's outcome into one transition (from latest, read again if it moved)."""
+    """Commit the provider's outcome as one transition, giving the lease back in that step.
+
+    The first attempt works from the read the lease was taken with; a write that finds the
+    session (or the user's vehicle) moved reads again.
+    """
     consumed = ConsumedState(nonce=nonce, fingerprint=fingerprint)
-    owner, session_id = latest.session.owner, latest.session.id
-    # A session whose time ran out during the exchange is read again (expiry applied).
-    current = None if latest.session.is_past_expiry(utcnow()) else latest
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        if current is None:
-            current = await read_session(ctx, owner, session_id)
-        session = current.session
-        if session.status != SessionStatus.AWAITING_EXTERNAL or session.state_nonce != nonce:
-            raise (
-                refusal(session)
-                if session.is_finished
-                else ConnectInvalidState("The state is no longer valid for this session.")
-            )
-        saved = await _transition_for(ctx, current, outcome, consumed)
-        if saved is not None:
-            return saved.session
-        current = None
-    raise StoreUnavailable("The session is changing too fast; retry")
+    repository = ctx.store.sessions
+    assert read.current is not None
+    owner, session_id = read.current.session.owner, read.current.session.id
+    first: CompletionRead | None = read
+
+    async def attempt() -> Session | None:
+        nonlocal first
+        latest = first or await repository.read_for_completion(owner, session_id, None, 0)
+        first = None
+        if latest.current is None:
+            raise ConnectSessionNotFound()
+        session = latest.current.session
+        if session.is_past_expiry(utcnow()):
+            if await save(ctx, latest.current, expired(session), release=holder) is None:
+                return None
+            raise refusal(SessionStatus.EXPIRED)
+        check_leg(session, nonce)
+        saved = await _commit(ctx, latest, outcome, consumed, holder)
+        return None if saved is None else saved.session
+
+    return await retry_write(attempt, "session")
 
 
-async def _transition_for(
-    ctx: AppContext, current: Versioned, outcome: Outcome, consumed: ConsumedState
+async def _commit(
+    ctx: FlowContext, read: CompletionRead, outcome: Outcome, consumed: ConsumedState, holder: str
 ) -> Versioned | None:
+    """The one write an outcome makes: fail, offer the choice, or bind the car; None if stale."""
+    assert read.current is not None
+    current = read.current
     session = current.session
     now = utcnow()
     if isinstance(outcome, Denied):
         failed = session.fail(now, outcome.code, outcome.message, consumed=consumed)
-        return await ctx.sessions.replace(current, failed)
-    assert isinstance(outcome, Linked)
+        return await save(ctx, current, failed, release=holder)
     cars = outcome.vehicles
     if not cars:
         failed = session.fail(
             now,
-            "CONNECT_VEHICLE_NOT_AUTHORIZED",
+            ConnectVehicleNotAuthorized.code,
             "No vehicle was found on this provider account",
             consumed=consumed,
         )
-        return await ctx.sessions.replace(current, failed)
+        return await save(ctx, current, failed, release=holder)
     chosen = _preselected(cars, session.vin)
-    provider = ctx.providers.get(session.provider) if session.provider else None
+    assert session.provider is not None
+    provider = ctx.providers.get(session.provider)
     if chosen is None and provider is not None and not provider.allows_vehicle_choice:
         failed = session.fail(
             now,
@@ -296,10 +389,18 @@ async def _transition_for(
             "There is more than one vehicle on the vendor account; this is not supported",
             consumed=consumed,
         )
-        return await ctx.sessions.replace(current, failed)
+        return await save(ctx, current, failed, release=holder)
     if chosen is not None:
+        existing = read.vehicle(vehicle_id_for(session.owner, chosen, session.provider))
         return await bind_vehicle(
-            ctx, current, Trigger.AUTHORIZE, chosen, outcome.credentials, consumed
+            ctx,
+            current,
+            Trigger.AUTHORIZE,
+            chosen,
+            outcome.credentials,
+            consumed,
+            existing=existing,
+            release=holder,
         )
     choosing = session.transit(
         Trigger.REQUIRE_CHOICE,
@@ -315,7 +416,7 @@ async def _transition_for(
         candidates=[Candidate(**vars(car)) for car in cars],
         pending_credentials=seal_pending_credentials(ctx, session, outcome.credentials),
     )
-    return await ctx.sessions.replace(current, choosing)
+    return await save(ctx, current, choosing, release=holder)
 
 
 def _preselected(cars: list[ProviderVehicle], vin: str | None) -> ProviderVehicle | None:

@@ -6,13 +6,13 @@ import json
 import logging
 from typing import Any
 
-from service.config import ProviderName
-from service.context import AppContext
 from service.domain.models import Owner, utcnow
+from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus
 from service.errors import NotFound, ProblemError, ValidationFailed
 from service.flows.binding import vehicle_id_for
-from service.flows.completion import complete_with_vehicles
+from service.flows.completion import Completion
+from service.flows.context import FlowContext
 from service.flows.sessions import list_sessions
 from service.flows.webhook_delivery import check_signature, hex_hmac, once_per_delivery
 from service.providers.base import Linked
@@ -37,7 +37,11 @@ def parse_enode_events(raw: bytes) -> list[dict[str, Any]]:
 
 
 async def handle_enode_webhook(
-    ctx: AppContext, raw: bytes, signature: str | None, delivery_id: str | None
+    ctx: FlowContext,
+    completion: Completion,
+    raw: bytes,
+    signature: str | None,
+    delivery_id: str | None,
 ) -> dict[str, Any]:
     """Verify the signature on the raw body, then process the delivery once."""
     provider = ctx.providers.get(ProviderName.ENODE)
@@ -53,25 +57,27 @@ async def handle_enode_webhook(
     async def process() -> dict[str, Any]:
         handled = 0
         for event in events:
-            handled += await _on_event(ctx, provider, event)
+            handled += await _on_event(ctx, completion, provider, event)
         return {"status": "ok", "events": len(events), "handled": handled}
 
     return await once_per_delivery(ctx, "enode", delivery_id, process)
 
 
-async def _on_event(ctx: AppContext, provider: EnodeProvider, event: dict[str, Any]) -> int:
+async def _on_event(
+    ctx: FlowContext, completion: Completion, provider: EnodeProvider, event: dict[str, Any]
+) -> int:
     kind = str(event.get("event", ""))
     if kind in _ACKNOWLEDGED:
         return 0
     user = event.get("user")
     user_id = str(user.get("id", "")) if isinstance(user, dict) else ""
-    owner = await ctx.webhooks.owner_of("enode", user_id) if user_id else None
+    owner = await ctx.store.provider_users.owner_of("enode", user_id) if user_id else None
     if owner is None:
         log.info("enode event %s for an unknown user", kind)
         return 0
     vehicle = event.get("vehicle") if isinstance(event.get("vehicle"), dict) else None
     if kind == "user:vehicle:discovered" and vehicle is not None and "id" in vehicle:
-        return await _discovered(ctx, provider, owner, vehicle)
+        return await _discovered(ctx, completion, provider, owner, vehicle)
     if kind == "user:vehicle:deleted" and vehicle is not None:
         return await _mark_connection(ctx, owner, lost=True, only=str(vehicle.get("id")))
     if kind == "user:credentials:invalidated":
@@ -81,7 +87,11 @@ async def _on_event(ctx: AppContext, provider: EnodeProvider, event: dict[str, A
 
 
 async def _discovered(
-    ctx: AppContext, provider: EnodeProvider, owner: Owner, vehicle: dict[str, Any]
+    ctx: FlowContext,
+    completion: Completion,
+    provider: EnodeProvider,
+    owner: Owner,
+    vehicle: dict[str, Any],
 ) -> int:
     car = enode_vehicle(vehicle)
     waiting = [
@@ -90,15 +100,13 @@ async def _discovered(
         if s.provider == ProviderName.ENODE
     ]
     if not waiting:
-        known = vehicle_id_for(owner, car, ProviderName.ENODE.value)
+        known = vehicle_id_for(owner, car, ProviderName.ENODE)
         return await _mark_connection(
             ctx, owner, lost=False, only=car.provider_vehicle_id, vehicle_id=known
         )
     linked = Linked(provider.user_credentials(owner), [car])
     try:
-        await complete_with_vehicles(
-            ctx, waiting[0], f"enode-vehicle:{car.provider_vehicle_id}", linked
-        )
+        await completion.announce(waiting[0], f"enode-vehicle:{car.provider_vehicle_id}", linked)
     except ProblemError as exc:
         log.info("enode discovered vehicle not bound: %s", exc.code)
         return 0
@@ -106,15 +114,15 @@ async def _discovered(
 
 
 async def _mark_connection(
-    ctx: AppContext, owner: Owner, *, lost: bool, only: str | None, vehicle_id: str | None = None
+    ctx: FlowContext, owner: Owner, *, lost: bool, only: str | None, vehicle_id: str | None = None
 ) -> int:
     """Mark the owner's Enode vehicles (or one) as not connected, or connected again."""
     changed = 0
-    for vehicle in await ctx.vehicles.list(owner):
+    for vehicle in await ctx.store.vehicles.list(owner):
         if vehicle.provider != ProviderName.ENODE or vehicle.connection_lost == lost:
             continue
         if only is not None and vehicle.provider_vehicle_id != only and vehicle.id != vehicle_id:
             continue
         updated = vehicle.model_copy(update={"connection_lost": lost, "updated_at": utcnow()})
-        changed += int(await ctx.vehicles.update(vehicle, updated))
+        changed += int(await ctx.store.vehicles.update(vehicle, updated))
     return changed

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.context import AppContext
 from service.domain.models import Session
+from service.flows.context import FlowContext
 from service.providers.base import Credentials
 
 _LEG_SECRET = "leg-secret"  # noqa: S105 (an encryption context label)
@@ -16,12 +16,12 @@ def _context(session: Session, purpose: str) -> str:
     return f"{purpose}\x00{session.owner.key}\x00{session.id}"
 
 
-def seal_leg_secret(ctx: AppContext, session: Session, secret: dict[str, str]) -> str | None:
+def seal_leg_secret(ctx: FlowContext, session: Session, secret: dict[str, str]) -> str | None:
     """Encrypt what a provider leg must keep server-side (a PKCE verifier, say)."""
     return ctx.keyring.encrypt_json(secret, _context(session, _LEG_SECRET)) if secret else None
 
 
-def open_leg_secret(ctx: AppContext, session: Session) -> dict[str, str]:
+def open_leg_secret(ctx: FlowContext, session: Session) -> dict[str, str]:
     """The leg secret of the session ({} when it has none)."""
     if session.leg_secret is None:
         return {}
@@ -29,12 +29,12 @@ def open_leg_secret(ctx: AppContext, session: Session) -> dict[str, str]:
     return {str(key): str(item) for key, item in dict(value).items()}
 
 
-def seal_pending_credentials(ctx: AppContext, session: Session, credentials: Credentials) -> str:
+def seal_pending_credentials(ctx: FlowContext, session: Session, credentials: Credentials) -> str:
     """Encrypt credentials that wait for the user's vehicle choice."""
     return ctx.keyring.encrypt_json(credentials.to_json(), _context(session, _PENDING_CREDENTIALS))
 
 
-def open_pending_credentials(ctx: AppContext, session: Session, envelope: str) -> Credentials:
+def open_pending_credentials(ctx: FlowContext, session: Session, envelope: str) -> Credentials:
     """The credentials that waited for the vehicle choice."""
     return Credentials.from_json(
         ctx.keyring.decrypt_json(envelope, _context(session, _PENDING_CREDENTIALS))

@@ -6,18 +6,18 @@ import asyncio
 import secrets
 import time
 
-from service.context import AppContext
 from service.domain.models import Owner
 from service.errors import ConnectVehicleNotAuthorized, ProviderUnavailable
 from service.flows.binding import credentials_context
-from service.flows.external import configured_provider
+from service.flows.context import FlowContext
+from service.flows.legs import configured_provider
 from service.flows.vehicles import get_vehicle
 from service.providers.base import Credentials
 
 _POLL_SECONDS = 0.05
 
 
-async def current_credentials(ctx: AppContext, owner: Owner, vehicle_id: str) -> Credentials:
+async def current_credentials(ctx: FlowContext, owner: Owner, vehicle_id: str) -> Credentials:
     """The vehicle's credentials, refreshed first when due.
 
     One caller per vehicle refreshes (a lease in Redis); the new credentials are stored
@@ -30,19 +30,19 @@ async def current_credentials(ctx: AppContext, owner: Owner, vehicle_id: str) ->
     deadline = time.monotonic() + lease_ms / 1000
     holder = secrets.token_hex(8)
     while True:
-        envelope = await ctx.vehicles.credentials(owner, vehicle_id)
+        envelope = await ctx.store.vehicles.credentials(owner, vehicle_id)
         if envelope is None:
             raise ConnectVehicleNotAuthorized("The vehicle is not connected.")
         credentials = Credentials.from_json(ctx.keyring.decrypt_json(envelope, context))
         if not credentials.refresh_due():
             return credentials
-        if await ctx.vehicles.lock_refresh(owner, vehicle_id, holder, lease_ms):
+        if await ctx.store.vehicles.lock_refresh(owner, vehicle_id, holder, lease_ms):
             break
         if time.monotonic() > deadline:
             raise ProviderUnavailable("Another request is refreshing these credentials; retry.")
         await asyncio.sleep(_POLL_SECONDS)
     try:
-        latest = await ctx.vehicles.credentials(owner, vehicle_id)
+        latest = await ctx.store.vehicles.credentials(owner, vehicle_id)
         if latest is None:
             raise ConnectVehicleNotAuthorized("The vehicle is not connected.")
         if latest != envelope:  # another replica refreshed before we took the lease
@@ -52,8 +52,8 @@ async def current_credentials(ctx: AppContext, owner: Owner, vehicle_id: str) ->
                 return credentials
         refreshed = await provider.refresh(credentials)
         sealed = ctx.keyring.encrypt_json(refreshed.to_json(), context)
-        if not await ctx.vehicles.replace_credentials(owner, vehicle_id, envelope, sealed):
+        if not await ctx.store.vehicles.replace_credentials(owner, vehicle_id, envelope, sealed):
             raise ConnectVehicleNotAuthorized("The vehicle was disconnected meanwhile.")
         return refreshed
     finally:
-        await ctx.vehicles.unlock_refresh(owner, vehicle_id, holder)
+        await ctx.store.vehicles.unlock_refresh(owner, vehicle_id, holder)

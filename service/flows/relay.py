@@ -6,11 +6,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from service.context import AppContext
-from service.domain.models import Owner, Session
 from service.errors import ConnectInvalidState, ValidationFailed
-from service.flows.completion import complete_with_state
-from service.flows.sessions import read_session
 from service.providers.base import LegResult
 
 _MAX_COOKIE_VALUE = 4096
@@ -74,23 +70,20 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     )
 
 
-async def relay(
-    ctx: AppContext,
-    owner: Owner,
-    session_id: str,
-    redirect_url: str | None,
-    cookies: dict[str, str] | None,
-    body: str | None = None,
-) -> Session:
-    """Advance the session with what the web view captured; unchanged when nothing came."""
-    current = await read_session(ctx, owner, session_id)
+def captured_result(
+    redirect_url: str | None, cookies: dict[str, str] | None, body: str | None
+) -> tuple[str, LegResult] | None:
+    """The state and provider result a relay carries; None when it carries nothing to act on.
+
+    A URL with a code or an error but no state is refused (400 CONNECT_INVALID_STATE).
+    """
     if not redirect_url:
-        return current.session
+        return None
     captured = parse_captured_url(redirect_url)
     state, code, error = captured.get("state"), captured.get("code"), captured.get("error")
     if state is None:
         if code is None and error is None:
-            return current.session
+            return None
         raise ConnectInvalidState("The captured redirect carries no state.")
     result = LegResult(
         code=code or None,
@@ -100,6 +93,4 @@ async def relay(
         cookies={name: cookie_value(name, value) for name, value in (cookies or {}).items()},
         body=relayed_body(body),
     )
-    return await complete_with_state(
-        ctx, state, result, expected=(owner, session_id), known=current
-    )
+    return state, result

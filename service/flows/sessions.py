@@ -1,197 +1,166 @@
-"""Session use cases: create, re-connect, read (expiry applied), list, cancel."""
+"""Session use cases: create (and start), re-connect, read, list, cancel."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from service.config import ClientConfig, ProviderName
-from service.context import AppContext
+from service.config import ClientConfig
 from service.domain.catalogue import find_profile
-from service.domain.models import Owner, Session, SessionError, utcnow
+from service.domain.models import Owner, Session, Versioned, utcnow
+from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus, Trigger
 from service.errors import (
     ConnectedVehicleNotFound,
-    ConnectProviderNotAllowed,
     ConnectProviderNotSupportedForVehicle,
-    ConnectSessionExpired,
-    ConnectSessionNotFound,
     ConnectVehicleLimitReached,
-    ConnectVehicleNotPending,
-    ProblemError,
-    StoreUnavailable,
+    ProviderError,
+    ProviderUnavailable,
     ValidationFailed,
 )
-from service.flows.tokens import issue_page_token
-from service.store.sessions import Versioned
-
-MAX_WRITE_ATTEMPTS = 8
-
-
-def refusal(session: Session) -> ProblemError:
-    """The problem for a trigger on a session that no longer accepts it."""
-    if session.status == SessionStatus.EXPIRED:
-        return ConnectSessionExpired()
-    return ConnectVehicleNotPending(f"The connect session is {session.status.value}.")
+from service.flows.context import FlowContext
+from service.flows.legs import Legs, allowed_providers, check_provider
+from service.flows.records import apply, read_session, refusal
+from service.security.sealed import issue_page_token
 
 
-async def read_session(ctx: AppContext, owner: Owner, session_id: str) -> Versioned:
-    """The session with expiry applied (an open session past its time becomes expired)."""
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        current = await ctx.sessions.get(owner, session_id)
-        if current is None or current.session.owner != owner:
-            raise ConnectSessionNotFound()
+@dataclass(frozen=True)
+class SessionRequest:
+    """What an app may ask for when it creates a session (all optional)."""
+
+    provider: ProviderName | None = None
+    vehicle_profile_id: str | None = None
+    vin: str | None = None
+    label: str | None = None
+    scopes: list[str] = field(default_factory=list)
+    redirect_uri: str | None = None
+    language: str | None = None
+
+
+class Sessions:
+    """Create, re-connect, read, list and cancel connect sessions."""
+
+    def __init__(self, ctx: FlowContext, legs: Legs) -> None:
+        self._ctx = ctx
+        self._legs = legs
+
+    async def create(self, owner: Owner, request: SessionRequest) -> Session:
+        """A new session; with a provider its external leg starts at once."""
+        created = await self._insert(owner, request, reconnect_vehicle_id=None)
+        if request.provider is None:
+            return created.session
+        return await self._started(owner, created.session.id, request.provider)
+
+    async def reconnect(
+        self, owner: Owner, vehicle_id: str, redirect_uri: str | None, language: str | None
+    ) -> Session:
+        """A session that connects an existing vehicle again, started at its provider."""
+        vehicle = await self._ctx.store.vehicles.get(owner, vehicle_id)
+        if vehicle is None:
+            raise ConnectedVehicleNotFound()
+        request = SessionRequest(
+            provider=vehicle.provider,
+            vehicle_profile_id=vehicle.vehicle_profile_id,
+            vin=vehicle.vin,
+            label=vehicle.label,
+            redirect_uri=redirect_uri,
+            language=language,
+        )
+        created = await self._insert(owner, request, reconnect_vehicle_id=vehicle.id)
+        return await self._started(owner, created.session.id, vehicle.provider)
+
+    async def read(self, owner: Owner, session_id: str) -> Versioned:
+        """The session at its current version, with expiry applied."""
+        return await read_session(self._ctx, owner, session_id)
+
+    async def list(self, owner: Owner, status: SessionStatus | None) -> list[Session]:
+        """The owner's sessions, newest first, expiry applied, filtered by status."""
+        return await list_sessions(self._ctx, owner, status)
+
+    async def cancel(self, owner: Owner, session_id: str) -> Session:
+        """Cancel an open session."""
+
+        def cancel(session: Session) -> Session:
+            if session.is_finished:
+                raise refusal(session.status)
+            return session.transit(Trigger.CANCEL, utcnow())
+
+        return (await apply(self._ctx, owner, session_id, cancel)).session
+
+    async def _started(self, owner: Owner, session_id: str, provider: ProviderName) -> Session:
+        """Start the provider leg; on a provider outage the session stays pending with `error`."""
+        try:
+            return await self._legs.start(owner, session_id, provider)
+        except (ProviderUnavailable, ProviderError):
+            return (await read_session(self._ctx, owner, session_id)).session
+
+    async def _insert(
+        self, owner: Owner, request: SessionRequest, reconnect_vehicle_id: str | None
+    ) -> Versioned:
+        """Store a new pending session after checking the client's rules."""
+        ctx = self._ctx
+        client = ctx.client(owner.client_id)
+        profile_id = request.vehicle_profile_id
+        if profile_id is not None and find_profile(profile_id) is None:
+            raise ValidationFailed(
+                "Unknown vehicle profile",
+                extra={"errors": [{"field": "vehicleProfileId", "message": "unknown profile id"}]},
+            )
+        if request.redirect_uri is not None:
+            self._check_redirect_uri(client, request.redirect_uri)
+        if request.provider is not None:
+            check_provider(ctx, client, request.provider, profile_id)
         now = utcnow()
-        if not current.session.is_past_expiry(now):
-            return current
-        expired = current.session.transit(
-            Trigger.EXPIRE,
-            now,
-            error=SessionError(code="CONNECT_SESSION_EXPIRED", message="The session expired"),
+        session_id = str(uuid.uuid4())
+        ttl = client.session_ttl_seconds
+        session = Session(
+            id=session_id,
+            user_id=owner.user_id,
+            client_id=owner.client_id,
+            provider=request.provider,
+            provider_locked=request.provider is not None,
+            vehicle_profile_id=profile_id,
+            vin=request.vin,
+            label=request.label,
+            scopes=list(request.scopes),
+            redirect_uri=request.redirect_uri,
+            language=request.language,
+            reconnect_vehicle_id=reconnect_vehicle_id,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+            page_token=issue_page_token(
+                ctx.keyring, owner, session_id, ttl + ctx.settings.session_retention_seconds
+            ),
         )
-        saved = await ctx.sessions.replace(current, expired)
-        if saved is not None:
-            return saved
-    raise StoreUnavailable("The session is changing too fast; retry")
+        if profile_id is not None and not allowed_providers(ctx, client, session):
+            raise ConnectProviderNotSupportedForVehicle(
+                "No provider configured for your client id can connect this vehicle"
+            )
+        # A re-connect replaces a vehicle the user has: the limit applies to new ones only.
+        limit = 0 if reconnect_vehicle_id is not None else client.max_vehicles_per_user
+        stored = await ctx.store.sessions.insert(session, limit)
+        if isinstance(stored, int):
+            raise ConnectVehicleLimitReached(
+                f"This user already has {stored} connected vehicle(s); the limit is {limit}"
+            )
+        return stored
 
-
-async def apply(
-    ctx: AppContext, owner: Owner, session_id: str, change: Callable[[Session], Session]
-) -> Versioned:
-    """Read, change and compare-and-set a session, retrying on a concurrent write."""
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        current = await read_session(ctx, owner, session_id)
-        saved = await ctx.sessions.replace(current, change(current.session))
-        if saved is not None:
-            return saved
-    raise StoreUnavailable("The session is changing too fast; retry")
-
-
-def allowed_providers(
-    ctx: AppContext, client: ClientConfig, session: Session
-) -> list[ProviderName]:
-    """Providers the start page offers for this session."""
-    if session.provider_locked and session.provider is not None:
-        return [session.provider]
-    profile = find_profile(session.vehicle_profile_id) if session.vehicle_profile_id else None
-    return [
-        name
-        for name in ctx.providers.names()
-        if name in client.providers and (profile is None or name in profile.connect_providers)
-    ]
-
-
-def check_provider(
-    ctx: AppContext, client: ClientConfig, provider: ProviderName, profile_id: str | None
-) -> None:
-    """Refuse a provider this client may not use or that cannot connect the profile."""
-    if provider not in client.providers or ctx.providers.get(provider) is None:
-        raise ConnectProviderNotAllowed(
-            f"The Connect provider {provider.value} is not configured for your client id"
-        )
-    profile = find_profile(profile_id) if profile_id else None
-    if profile is not None and provider not in profile.connect_providers:
-        raise ConnectProviderNotSupportedForVehicle(
-            f"The provider you tried to use ({provider.value}) cannot be used for this vehicle"
-        )
-
-
-async def create_session(
-    ctx: AppContext,
-    owner: Owner,
-    *,
-    provider: ProviderName | None = None,
-    vehicle_profile_id: str | None = None,
-    vin: str | None = None,
-    label: str | None = None,
-    scopes: list[str] | None = None,
-    redirect_uri: str | None = None,
-    language: str | None = None,
-    reconnect_vehicle_id: str | None = None,
-) -> Versioned:
-    """Store a new pending session after checking the client's rules."""
-    client = ctx.client(owner.client_id)
-    if vehicle_profile_id is not None and find_profile(vehicle_profile_id) is None:
-        raise ValidationFailed(
-            "Unknown vehicle profile",
-            extra={"errors": [{"field": "vehicleProfileId", "message": "unknown profile id"}]},
-        )
-    if redirect_uri is not None:
-        _check_redirect_uri(ctx, client, redirect_uri)
-    if provider is not None:
-        check_provider(ctx, client, provider, vehicle_profile_id)
-    now = utcnow()
-    session_id = str(uuid.uuid4())
-    ttl = client.session_ttl_seconds
-    session = Session(
-        id=session_id,
-        user_id=owner.user_id,
-        client_id=owner.client_id,
-        provider=provider,
-        provider_locked=provider is not None,
-        vehicle_profile_id=vehicle_profile_id,
-        vin=vin,
-        label=label,
-        scopes=scopes or [],
-        redirect_uri=redirect_uri,
-        language=language,
-        reconnect_vehicle_id=reconnect_vehicle_id,
-        created_at=now,
-        updated_at=now,
-        expires_at=now + timedelta(seconds=ttl),
-        page_token=issue_page_token(
-            ctx.keyring, owner, session_id, ttl + ctx.settings.session_retention_seconds
-        ),
-    )
-    if session.vehicle_profile_id is not None and not allowed_providers(ctx, client, session):
-        raise ConnectProviderNotSupportedForVehicle(
-            "No provider configured for your client id can connect this vehicle"
-        )
-    # A re-connect replaces a vehicle the user has: the limit applies to new ones only.
-    limit = 0 if reconnect_vehicle_id is not None else client.max_vehicles_per_user
-    stored = await ctx.sessions.insert(session, limit)
-    if isinstance(stored, int):
-        raise ConnectVehicleLimitReached(
-            f"This user already has {stored} connected vehicle(s); the limit is {limit}"
-        )
-    return stored
-
-
-async def reconnect_vehicle(
-    ctx: AppContext, owner: Owner, vehicle_id: str, redirect_uri: str | None, language: str | None
-) -> Versioned:
-    """A session that connects an existing vehicle again through its provider."""
-    vehicle = await ctx.vehicles.get(owner, vehicle_id)
-    if vehicle is None:
-        raise ConnectedVehicleNotFound()
-    return await create_session(
-        ctx,
-        owner,
-        provider=vehicle.provider,
-        vehicle_profile_id=vehicle.vehicle_profile_id,
-        vin=vehicle.vin,
-        label=vehicle.label,
-        redirect_uri=redirect_uri,
-        language=language,
-        reconnect_vehicle_id=vehicle.id,
-    )
-
-
-def _check_redirect_uri(ctx: AppContext, client: ClientConfig, uri: str) -> None:
-    if not client.allows_redirect_uri(uri) or ctx.urls.start_page("").startswith(uri):
-        raise ValidationFailed(
-            "redirectUri is not allowed for this client",
-            extra={"errors": [{"field": "redirectUri", "message": "not in the allow-list"}]},
-        )
+    def _check_redirect_uri(self, client: ClientConfig, uri: str) -> None:
+        if not client.allows_redirect_uri(uri) or self._ctx.urls.start_page("").startswith(uri):
+            raise ValidationFailed(
+                "redirectUri is not allowed for this client",
+                extra={"errors": [{"field": "redirectUri", "message": "not in the allow-list"}]},
+            )
 
 
 async def list_sessions(
-    ctx: AppContext, owner: Owner, status: SessionStatus | None
+    ctx: FlowContext, owner: Owner, status: SessionStatus | None
 ) -> list[Session]:
     """The owner's sessions, newest first, expiry applied, filtered by status."""
-    ids = await ctx.sessions.list_ids(owner)
-    found = await ctx.sessions.get_many(owner, ids)
+    repository = ctx.store.sessions
+    found = await repository.get_many(owner, await repository.list_ids(owner))
     now = utcnow()
     sessions = [
         (await read_session(ctx, owner, item.session.id)).session
@@ -200,14 +169,3 @@ async def list_sessions(
         for item in found
     ]
     return [s for s in sessions if status is None or s.status == status]
-
-
-async def cancel_session(ctx: AppContext, owner: Owner, session_id: str) -> Session:
-    """Cancel an open session."""
-
-    def cancel(session: Session) -> Session:
-        if session.is_finished:
-            raise refusal(session)
-        return session.transit(Trigger.CANCEL, utcnow())
-
-    return (await apply(ctx, owner, session_id, cancel)).session

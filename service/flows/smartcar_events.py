@@ -6,9 +6,9 @@ import json
 import logging
 from typing import Any
 
-from service.config import ProviderName
-from service.context import AppContext
+from service.domain.providers import ProviderName
 from service.errors import NotFound, ValidationFailed
+from service.flows.context import FlowContext
 from service.flows.webhook_delivery import check_signature, hex_hmac, once_per_delivery
 
 log = logging.getLogger("vehicle_connect.webhooks")
@@ -29,7 +29,7 @@ def verify_challenge(payload: dict[str, Any]) -> str | None:
 
 
 async def handle_smartcar_webhook(
-    ctx: AppContext, raw: bytes, signature: str | None
+    ctx: FlowContext, raw: bytes, signature: str | None
 ) -> dict[str, Any]:
     """Verify SC-Signature on the raw body; answer VERIFY; process each eventId once."""
     token = ctx.settings.smartcar_management_token

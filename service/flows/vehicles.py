@@ -1,40 +1,56 @@
-"""Vehicle use cases: read, relabel, disconnect."""
+"""Vehicle use cases: list, read, relabel, disconnect."""
 
 from __future__ import annotations
 
-from service.context import AppContext
 from service.domain.models import Owner, Vehicle, VehicleStatus, utcnow
-from service.errors import ConnectedVehicleNotFound, StoreUnavailable
-from service.flows.sessions import MAX_WRITE_ATTEMPTS
+from service.errors import ConnectedVehicleNotFound
+from service.flows.context import FlowContext
+from service.flows.records import retry_write
 
 
-async def get_vehicle(ctx: AppContext, owner: Owner, vehicle_id: str) -> Vehicle:
+async def get_vehicle(ctx: FlowContext, owner: Owner, vehicle_id: str) -> Vehicle:
     """The owner's vehicle; 404 otherwise."""
-    vehicle = await ctx.vehicles.get(owner, vehicle_id)
+    vehicle = await ctx.store.vehicles.get(owner, vehicle_id)
     if vehicle is None or vehicle.owner != owner:
         raise ConnectedVehicleNotFound()
     return vehicle
 
 
-async def relabel_vehicle(ctx: AppContext, owner: Owner, vehicle_id: str, label: str) -> Vehicle:
-    """Change the vehicle's label."""
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        current = await get_vehicle(ctx, owner, vehicle_id)
-        updated = current.model_copy(update={"label": label, "updated_at": utcnow()})
-        if await ctx.vehicles.update(current, updated):
-            return updated
-    raise StoreUnavailable("The vehicle is changing too fast; retry")
+class Vehicles:
+    """The user's vehicles: list, read, relabel, disconnect."""
 
+    def __init__(self, ctx: FlowContext) -> None:
+        self._ctx = ctx
 
-async def disconnect_vehicle(ctx: AppContext, owner: Owner, vehicle_id: str) -> Vehicle:
-    """Erase the credentials and mark the vehicle removed (idempotent)."""
-    for _ in range(MAX_WRITE_ATTEMPTS):
-        current = await get_vehicle(ctx, owner, vehicle_id)
-        if current.status == VehicleStatus.REMOVED:
-            return current
-        removed = current.model_copy(
-            update={"status": VehicleStatus.REMOVED, "updated_at": utcnow()}
-        )
-        if await ctx.vehicles.update(current, removed, disconnect=True):
-            return removed
-    raise StoreUnavailable("The vehicle is changing too fast; retry")
+    async def list(self, owner: Owner) -> list[Vehicle]:
+        """All the user's vehicles, removed ones included, oldest first."""
+        return await self._ctx.store.vehicles.list(owner)
+
+    async def get(self, owner: Owner, vehicle_id: str) -> Vehicle:
+        """One vehicle; 404 otherwise."""
+        return await get_vehicle(self._ctx, owner, vehicle_id)
+
+    async def relabel(self, owner: Owner, vehicle_id: str, label: str) -> Vehicle:
+        """Change the vehicle's label."""
+
+        async def attempt() -> Vehicle | None:
+            current = await get_vehicle(self._ctx, owner, vehicle_id)
+            updated = current.model_copy(update={"label": label, "updated_at": utcnow()})
+            return updated if await self._ctx.store.vehicles.update(current, updated) else None
+
+        return await retry_write(attempt, "vehicle")
+
+    async def disconnect(self, owner: Owner, vehicle_id: str) -> Vehicle:
+        """Erase the credentials and mark the vehicle removed (idempotent)."""
+
+        async def attempt() -> Vehicle | None:
+            current = await get_vehicle(self._ctx, owner, vehicle_id)
+            if current.status == VehicleStatus.REMOVED:
+                return current
+            removed = current.model_copy(
+                update={"status": VehicleStatus.REMOVED, "updated_at": utcnow()}
+            )
+            written = await self._ctx.store.vehicles.update(current, removed, disconnect=True)
+            return removed if written else None
+
+        return await retry_write(attempt, "vehicle")

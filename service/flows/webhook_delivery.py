@@ -7,8 +7,8 @@ import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from service.context import AppContext
 from service.errors import WebhookSignatureInvalid
+from service.flows.context import FlowContext
 
 
 def hex_hmac(key: str, message: bytes, digest: str) -> str:
@@ -23,7 +23,7 @@ def check_signature(expected: str, given: str | None) -> None:
 
 
 async def once_per_delivery(
-    ctx: AppContext,
+    ctx: FlowContext,
     provider: str,
     delivery_id: str | None,
     process: Callable[[], Awaitable[dict[str, Any]]],
@@ -34,12 +34,12 @@ async def once_per_delivery(
     """
     if delivery_id is None:
         return await process()
-    if not await ctx.webhooks.begin_delivery(provider, delivery_id):
+    if not await ctx.store.deliveries.begin(provider, delivery_id):
         return {"status": "duplicate"}
     try:
         answer = await process()
     except BaseException:
-        await ctx.webhooks.forget_delivery(provider, delivery_id)
+        await ctx.store.deliveries.forget(provider, delivery_id)
         raise
-    await ctx.webhooks.finish_delivery(provider, delivery_id)
+    await ctx.store.deliveries.finish(provider, delivery_id)
     return answer

@@ -10,9 +10,9 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from service.config import ProviderName
 from service.domain.models import RedirectInfo, Session
-from service.errors import ConnectVehicleNotAuthorized
+from service.domain.providers import ProviderName
+from service.errors import ConnectVehicleNotAuthorized, ProblemError
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class LegStart:
     redirect_info: RedirectInfo | None = None
     secret: dict[str, str] = field(default_factory=dict)
     """Kept encrypted with the session (a PKCE verifier, say); never leaves the server."""
+    provider_user_id: str | None = None
+    """The provider's id of this user, when its webhooks name only that (Enode)."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ class Denied:
 
     code: str
     message: str
+
+    @classmethod
+    def of(cls, error: type[ProblemError], message: str | None = None) -> Denied:
+        """A refusal with the code of a catalogue error (its title unless message is given)."""
+        return cls(error.code, message or error.title)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,13 @@ from typing import Any
 
 import httpx
 
-from service.config import ProviderName, Settings
+from service.config import Settings
 from service.domain.catalogue import find_profile
 from service.domain.models import Owner, Session
+from service.domain.providers import ProviderName
+from service.domain.urls import PublicUrls
 from service.errors import (
-    ACCESS_DENIED,
-    ACCESS_DENIED_MESSAGE,
+    ConnectAccessDenied,
     ConnectVehicleNotAuthorized,
     ProviderError,
 )
@@ -26,9 +27,7 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.providers.http import json_body, provider_request
-from service.store.webhooks import WebhookRepository
-from service.urls import PublicUrls
+from service.providers.http import ProviderHttp, json_body
 
 DEFAULT_SCOPES = ("vehicle:read:data", "vehicle:read:location", "vehicle:control:charging")
 _TOKEN_MARGIN_SECONDS = 60
@@ -59,7 +58,7 @@ def enode_vehicle(entry: dict[str, Any]) -> ProviderVehicle:
 class EnodeAppToken:
     """The client-credentials token, cached until it expires, fetched once under contention."""
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: ProviderHttp) -> None:
         assert settings.enode_client_id and settings.enode_client_secret
         self._url = f"{settings.enode_oauth_url}/oauth2/token"
         self._auth = (settings.enode_client_id, settings.enode_client_secret)
@@ -75,8 +74,7 @@ class EnodeAppToken:
         async with self._lock:
             if self._token and time.time() < self._expires_at - _TOKEN_MARGIN_SECONDS:
                 return self._token
-            response = await provider_request(
-                self._http,
+            response = await self._http.request(
                 "Enode",
                 "POST",
                 self._url,
@@ -103,26 +101,23 @@ class EnodeProvider(Provider):
     def __init__(
         self,
         settings: Settings,
-        http: httpx.AsyncClient,
+        http: ProviderHttp,
         urls: PublicUrls,
-        users: WebhookRepository,
     ) -> None:
         self._api = settings.enode_api_url
         self._http = http
         self._urls = urls
-        self._users = users
         self._token = EnodeAppToken(settings, http)
 
     async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {await self._token.get()}"}
-        return await provider_request(
-            self._http, "Enode", method, f"{self._api}{path}", headers=headers, **kwargs
+        return await self._http.request(
+            "Enode", method, f"{self._api}{path}", headers=headers, **kwargs
         )
 
     async def start(self, session: Session, state: str) -> LegStart:
-        """Create a link session; its linkUrl is where the user goes."""
+        """Create a link session; its linkUrl is where the user goes (webhooks name user_id)."""
         user_id = enode_user_id(session.owner)
-        await self._users.remember_user(self.name.value, user_id, session.owner)
         body: dict[str, Any] = {
             "vendorType": "vehicle",
             "scopes": [s for s in session.scopes if s.startswith("vehicle:")]
@@ -139,16 +134,16 @@ class EnodeProvider(Provider):
             raise ProviderError(f"Enode link answered {response.status_code}")
         if not link_url.startswith(("https://", "http://")):
             raise ProviderError("Enode answered with a link that is not a URL")
-        return LegStart(authorize_url=link_url)
+        return LegStart(authorize_url=link_url, provider_user_id=user_id)
 
     async def exchange(
         self, session: Session, result: LegResult, secret: dict[str, str]
     ) -> Credentials | Denied:
         """The link UI came back with an error (its success needs no exchange)."""
         if result.error in _DENIALS:
-            return Denied(ACCESS_DENIED, ACCESS_DENIED_MESSAGE)
+            return Denied.of(ConnectAccessDenied)
         if result.error:
-            return Denied("PROVIDER_ERROR", f"Enode: {result.error_description or result.error}")
+            return Denied(ProviderError.code, f"Enode: {result.error_description or result.error}")
         return self.user_credentials(session.owner)
 
     async def authorize(

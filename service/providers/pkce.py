@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from service.crypto import b64url
+from service.security.crypto import b64url
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import httpx
-
-from service.config import ProviderName, Settings
+from service.config import Settings
+from service.domain.providers import ProviderName
+from service.domain.urls import PublicUrls
 from service.providers.base import Provider
 from service.providers.enode import EnodeProvider
-from service.providers.sandbox import SandboxAuthority, SandboxProvider
+from service.providers.http import ProviderHttp
+from service.providers.sandbox import SandboxCodeRedeemer, SandboxProvider
 from service.providers.smartcar import SmartcarProvider
 from service.providers.tesla import TeslaFleetProvider, TeslaOwnerProvider
-from service.store.webhooks import WebhookRepository
-from service.urls import PublicUrls
 
 
 class ProviderRegistry:
@@ -30,11 +29,7 @@ class ProviderRegistry:
 
 
 def build_registry(
-    settings: Settings,
-    urls: PublicUrls,
-    http: httpx.AsyncClient,
-    sandbox: SandboxAuthority,
-    webhooks: WebhookRepository,
+    settings: Settings, urls: PublicUrls, http: ProviderHttp, sandbox_codes: SandboxCodeRedeemer
 ) -> ProviderRegistry:
     """Every provider whose settings are present (the sandbox and Tesla owner mode always)."""
     tesla: Provider = (
@@ -42,9 +37,9 @@ def build_registry(
         if settings.tesla_fleet_mode
         else TeslaOwnerProvider(settings, http)
     )
-    providers: list[Provider] = [SandboxProvider(urls, sandbox), tesla]
+    providers: list[Provider] = [SandboxProvider(urls, sandbox_codes), tesla]
     if settings.enode_enabled:
-        providers.append(EnodeProvider(settings, http, urls, webhooks))
+        providers.append(EnodeProvider(settings, http, urls))
     if settings.smartcar_enabled:
         providers.append(SmartcarProvider(settings, http, urls))
     return ProviderRegistry(providers)

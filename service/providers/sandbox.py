@@ -1,19 +1,21 @@
 """The built-in sandbox provider: a hosted fake login that issues codes, tokens and cars.
 
-It behaves like an OAuth provider: its login page (service.web.sandbox_login) redirects to
-`/callbacks/sandbox` with a single-use code; the exchange redeems the code in the store.
+It behaves like an OAuth provider: its sign-in page (service.web.sandbox_login) redirects to
+`/callbacks/sandbox` with a single-use code; the exchange redeems the code at the sandbox's
+authorization server (service.store.sandbox_codes, reached through SandboxCodeRedeemer).
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlencode
 
-from service.config import ProviderName
 from service.domain.models import Session
-from service.errors import ACCESS_DENIED, ACCESS_DENIED_MESSAGE, ConnectInvalidAuthCode
+from service.domain.providers import ProviderName
+from service.domain.sandbox import SandboxGrant, sandbox_vin
+from service.domain.urls import PublicUrls
+from service.errors import ConnectAccessDenied, ConnectInvalidAuthCode, ProviderError
 from service.providers.base import (
     Credentials,
     Denied,
@@ -22,31 +24,16 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.store import keys, scripts
-from service.store.connection import RedisClient
-from service.store.lua import LuaScript
-from service.urls import PublicUrls
 
 SANDBOX_CLIENT_ID = "vehicle-connect"
-CODE_TTL_SECONDS = 600
-_VIN_ALPHABET = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 _CARS = (("Model S", "Sandy"), ("Model X", "Dusty"))
 
 
-@dataclass(frozen=True)
-class SandboxGrant:
-    """What a redeemed sandbox code stands for."""
+class SandboxCodeRedeemer(Protocol):
+    """What the sandbox's exchange needs of its authorization server: redeem a code."""
 
-    redemptions: int
-    cars: int
-    redirect_uri: str
-    account: str
-
-
-def sandbox_vin(account: str, index: int) -> str:
-    """The VIN of car `index` of a sandbox account: 17 characters, stable per account."""
-    digest = hashlib.sha256(f"{account}:{index}".encode()).digest()
-    return "SBX" + "".join(_VIN_ALPHABET[byte % len(_VIN_ALPHABET)] for byte in digest[:14])
+    async def redeem(self, code: str) -> SandboxGrant | None:
+        """Count one redemption of code; None for an unknown or expired code."""
 
 
 def sandbox_vehicles(account: str, cars: int) -> list[ProviderVehicle]:
@@ -64,41 +51,6 @@ def sandbox_vehicles(account: str, cars: int) -> list[ProviderVehicle]:
     ]
 
 
-class SandboxAuthority:
-    """The sandbox's authorization server: issues and redeems single-use codes."""
-
-    def __init__(self, redis: RedisClient) -> None:
-        self._redis = redis
-        self._redeem = LuaScript(redis, scripts.REDEEM_SANDBOX_CODE)
-
-    async def issue_code(self, account: str, cars: int, redirect_uri: str) -> str:
-        """A fresh code valid for ten minutes."""
-        code = "sbx_" + secrets.token_urlsafe(24)
-        key = keys.sandbox_code_key(_digest(code))
-        mapping = {"cars": cars, "redirect_uri": redirect_uri, "account": account, "redeemed": 0}
-        await self._redis.hset(key, mapping=mapping)
-        await self._redis.expire(key, CODE_TTL_SECONDS)
-        return code
-
-    async def redeem(self, code: str) -> SandboxGrant | None:
-        """Count one redemption of code; None for an unknown or expired code."""
-        if len(code) > 256:
-            return None
-        found = await self._redeem(keys=[keys.sandbox_code_key(_digest(code))], args=[])
-        if not found:
-            return None
-        return SandboxGrant(int(found[0]), int(found[1]), str(found[2]), str(found[3]))
-
-    async def redemptions(self, code: str) -> int:
-        """How often code was presented for exchange (what a provider would log)."""
-        count = await self._redis.hget(keys.sandbox_code_key(_digest(code)), "redeemed")
-        return int(count or 0)
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
-
-
 class SandboxProvider(Provider):
     """Connects simulated cars through the hosted sandbox login page."""
 
@@ -106,9 +58,9 @@ class SandboxProvider(Provider):
     display_name = "Sandbox"
     capabilities = ("chargeState", "stateOfCharge", "startStopCharging", "geoLocation")
 
-    def __init__(self, urls: PublicUrls, authority: SandboxAuthority) -> None:
+    def __init__(self, urls: PublicUrls, codes: SandboxCodeRedeemer) -> None:
         self._urls = urls
-        self._authority = authority
+        self._codes = codes
 
     async def start(self, session: Session, state: str) -> LegStart:
         """The sandbox login page URL, OAuth style."""
@@ -126,9 +78,9 @@ class SandboxProvider(Provider):
         """Redeem the code once; the tokens name the sandbox account and its cars."""
         if result.error:
             if result.error == "access_denied":
-                return Denied(ACCESS_DENIED, ACCESS_DENIED_MESSAGE)
-            return Denied("PROVIDER_ERROR", f"Sandbox error: {result.error}")
-        grant = await self._authority.redeem(result.code or "")
+                return Denied.of(ConnectAccessDenied)
+            return Denied(ProviderError.code, f"Sandbox error: {result.error}")
+        grant = await self._codes.redeem(result.code or "")
         if grant is None or grant.redemptions > 1:
             raise ConnectInvalidAuthCode("The sandbox code is unknown, expired or already used")
         if grant.redirect_uri != self._urls.callback(self.name):

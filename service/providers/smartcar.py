@@ -6,15 +6,15 @@ import asyncio
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
-
-from service.config import ProviderName, Settings
+from service.config import Settings
 from service.domain.catalogue import find_profile
 from service.domain.models import Session
+from service.domain.providers import ProviderName
+from service.domain.urls import PublicUrls
 from service.errors import (
-    ACCESS_DENIED,
-    ACCESS_DENIED_MESSAGE,
+    ConnectAccessDenied,
     ConnectInvalidAuthCode,
+    ConnectProviderNotSupportedForVehicle,
     ProviderError,
 )
 from service.providers.base import (
@@ -25,8 +25,7 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.providers.http import json_body, provider_request
-from service.urls import PublicUrls
+from service.providers.http import ProviderHttp, json_body
 
 DEFAULT_SCOPES = ("read_vehicle_info", "read_vin", "read_battery", "read_charge")
 _SCOPE_PATTERN_PREFIXES = ("read_", "control_")
@@ -35,13 +34,13 @@ _SCOPE_PATTERN_PREFIXES = ("read_", "control_")
 def smartcar_denial(error: str, description: str | None) -> Denied:
     """Smartcar's callback error as the session's error."""
     if error == "access_denied":
-        return Denied(ACCESS_DENIED, ACCESS_DENIED_MESSAGE)
+        return Denied.of(ConnectAccessDenied)
     if error == "vehicle_incompatible":
-        return Denied(
-            "CONNECT_PROVIDER_NOT_SUPPORTED_FOR_VEHICLE",
+        return Denied.of(
+            ConnectProviderNotSupportedForVehicle,
             description or "Smartcar cannot connect this vehicle",
         )
-    return Denied("PROVIDER_ERROR", f"Smartcar {error}: {description or 'no description'}")
+    return Denied(ProviderError.code, f"Smartcar {error}: {description or 'no description'}")
 
 
 class SmartcarProvider(Provider):
@@ -51,7 +50,7 @@ class SmartcarProvider(Provider):
     display_name = "Smartcar"
     capabilities = ("chargeState", "stateOfCharge", "startStopCharging", "geoLocation")
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient, urls: PublicUrls) -> None:
+    def __init__(self, settings: Settings, http: ProviderHttp, urls: PublicUrls) -> None:
         assert settings.smartcar_client_id and settings.smartcar_client_secret
         self._settings = settings
         self._auth = (settings.smartcar_client_id, settings.smartcar_client_secret)
@@ -127,14 +126,13 @@ class SmartcarProvider(Provider):
 
     async def _get(self, path: str, headers: dict[str, str]) -> dict[str, Any]:
         url = f"{self._settings.smartcar_api_url}{path}"
-        response = await provider_request(self._http, "Smartcar", "GET", url, headers=headers)
+        response = await self._http.request("Smartcar", "GET", url, headers=headers)
         if response.status_code != 200:
             raise ProviderError(f"Smartcar {path} answered {response.status_code}")
         return json_body(response)
 
     async def _token(self, form: dict[str, str], previous: Credentials | None) -> Credentials:
-        response = await provider_request(
-            self._http,
+        response = await self._http.request(
             "Smartcar",
             "POST",
             f"{self._settings.smartcar_auth_url}/oauth/token",

@@ -7,9 +7,11 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from service.config import ProviderName, Settings
+from service.config import Settings
 from service.domain.models import RedirectInfo, Session
-from service.errors import ACCESS_DENIED, ACCESS_DENIED_MESSAGE, ProviderError
+from service.domain.providers import ProviderName
+from service.domain.urls import PublicUrls
+from service.errors import ConnectAccessDenied, ProviderError
 from service.providers.base import (
     Credentials,
     Denied,
@@ -18,7 +20,7 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.providers.http import json_body, provider_request
+from service.providers.http import ProviderHttp, json_body
 from service.providers.pkce import new_pkce_pair
 from service.providers.tesla_auth import (
     FLEET_SCOPE,
@@ -30,7 +32,6 @@ from service.providers.tesla_auth import (
     tesla_regions,
     token_request,
 )
-from service.urls import PublicUrls
 
 SSO_COOKIE = "tesla-auth.sid"
 _DENIALS = {"login_cancelled", "access_denied"}
@@ -85,8 +86,8 @@ def _denied(result: LegResult) -> Denied | None:
     if result.error is None:
         return None
     if result.error in _DENIALS:
-        return Denied(ACCESS_DENIED, ACCESS_DENIED_MESSAGE)
-    return Denied("PROVIDER_ERROR", f"Tesla: {result.error_description or result.error}")
+        return Denied.of(ConnectAccessDenied)
+    return Denied(ProviderError.code, f"Tesla: {result.error_description or result.error}")
 
 
 def _response_list(response: httpx.Response, what: str) -> list[dict[str, Any]]:
@@ -105,7 +106,7 @@ class TeslaOwnerProvider(Provider):
     display_name = "Tesla"
     capabilities = ("chargeState", "stateOfCharge", "startStopCharging", "geoLocation")
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    def __init__(self, settings: Settings, http: ProviderHttp) -> None:
         self._settings = settings
         self._http = http
         self._regions = tesla_regions(settings)
@@ -155,8 +156,7 @@ class TeslaOwnerProvider(Provider):
     ) -> list[ProviderVehicle]:
         """The account's products that are vehicles (`/api/1/products` with a vehicle_id)."""
         region = region_by_name(self._regions, credentials.extra.get("region", "global"))
-        response = await provider_request(
-            self._http,
+        response = await self._http.request(
             "Tesla",
             "GET",
             f"{region.owner_api_url}/api/1/products",
@@ -188,7 +188,7 @@ class TeslaFleetProvider(Provider):
     display_name = "Tesla"
     capabilities = ("chargeState", "stateOfCharge", "startStopCharging", "geoLocation")
 
-    def __init__(self, settings: Settings, http: httpx.AsyncClient, urls: PublicUrls) -> None:
+    def __init__(self, settings: Settings, http: ProviderHttp, urls: PublicUrls) -> None:
         assert settings.tesla_client_id and settings.tesla_client_secret
         self._settings = settings
         self._client_id = settings.tesla_client_id
@@ -238,8 +238,7 @@ class TeslaFleetProvider(Provider):
     ) -> list[ProviderVehicle]:
         """Find the account's region, then list its vehicles there."""
         headers = {"Authorization": f"Bearer {credentials.access_token}"}
-        region = await provider_request(
-            self._http,
+        region = await self._http.request(
             "Tesla",
             "GET",
             f"{self._settings.tesla_fleet_api_url}/api/1/users/region",
@@ -248,8 +247,7 @@ class TeslaFleetProvider(Provider):
         if region.status_code != 200:
             raise ProviderError(f"Tesla region lookup answered {region.status_code}")
         base = self._trusted_fleet_base(json_body(region).get("response"))
-        response = await provider_request(
-            self._http,
+        response = await self._http.request(
             "Tesla",
             "GET",
             f"{base}/api/1/vehicles",

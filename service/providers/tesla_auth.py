@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from service.config import Settings
 from service.errors import ConnectInvalidAuthCode, ConnectInvalidIssuer, ProviderError
 from service.providers.base import Credentials
-from service.providers.http import json_body, provider_request
+from service.providers.http import ProviderHttp, json_body
 
 OWNER_CLIENT_ID = "ownerapi"
 OWNER_SCOPE = "openid email offline_access"
@@ -75,7 +73,7 @@ def region_by_name(regions: list[TeslaRegion], name: str) -> TeslaRegion:
 
 
 async def token_request(
-    http: httpx.AsyncClient,
+    http: ProviderHttp,
     url: str,
     *,
     json: dict[str, Any] | None = None,
@@ -86,9 +84,7 @@ async def token_request(
     headers = {"Accept": "application/json"}
     if cookie:
         headers["Cookie"] = f"tesla-auth.sid={cookie}"
-    response = await provider_request(
-        http, "Tesla", "POST", url, json=json, data=form, headers=headers
-    )
+    response = await http.request("Tesla", "POST", url, json=json, data=form, headers=headers)
     body = json_body(response)
     if response.status_code in (400, 401) and str(body.get("error")) in _CODE_ERRORS:
         raise ConnectInvalidAuthCode(

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import fakeredis
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 from redis.retry import Retry
 
 from service.config import Settings
-from service.store.pool import LeanConnectionPool, ReadTimeoutConnection
 
 log = logging.getLogger("vehicle_connect")
 
 RedisClient = Any
 """redis.asyncio.Redis, RedisCluster or the embedded FakeAsyncRedis (same command surface)."""
+
+STORE_FAILURES: tuple[type[Exception], ...] = (
+    RedisError,
+    RedisClusterException,
+    ConnectionError,
+    TimeoutError,
+)
+"""What the Redis clients raise when the store cannot answer (redis-py's cluster client raises
+RedisClusterException, not a RedisError, when no node answers)."""
 
 
 def open_redis(settings: Settings) -> RedisClient:
@@ -33,45 +40,27 @@ def open_redis(settings: Settings) -> RedisClient:
     timeout = settings.redis_timeout_seconds
     options: dict[str, Any] = {
         "decode_responses": True,
+        # RESP2: under RESP3 redis-py skips its check that a pooled connection is still open
+        # (it expects maintenance push messages), so a connection the server closed while idle
+        # would fail the next command instead of being replaced.
+        "protocol": 2,
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
+        "max_connections": settings.redis_max_connections,
     }
+    # A failed command is not retried here: the request fails (503 STORE_UNAVAILABLE) within
+    # the timeout and the app's retry decides; a retried write might have been applied.
+    no_retry = Retry(NoBackoff(), 0)
     if settings.redis_cluster:
-        # Redirections (MOVED, ASK) are followed by the cluster client's own retry policy.
-        return RedisCluster.from_url(
-            settings.redis_url, max_connections=settings.redis_max_connections, **options
-        )
-    # A request beyond the pool's size fails at once (503 STORE_UNAVAILABLE): the waiting
-    # pool's timer cost about 25 µs a command, a sixth of a GET, in the bench's profile.
-    pool_class = ConnectionPool
-    if settings.redis_url.startswith("redis://"):  # TLS and unix sockets keep their own classes
-        options["connection_class"] = ReadTimeoutConnection
-        pool_class = LeanConnectionPool
-    pool = pool_class.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_max_connections,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=30,
-        **options,
+        # Redirections (MOVED, ASK) are still followed; a connection error makes the client
+        # learn the slots again on its next command.
+        return RedisCluster.from_url(settings.redis_url, retry=no_retry, **options)
+    # A command beyond the pool's size fails at once (MaxConnectionsError) instead of
+    # queueing behind a hung server.
+    pool = ConnectionPool.from_url(
+        settings.redis_url, retry=no_retry, health_check_interval=30, **options
     )
     return Redis.from_pool(pool)  # closing the client closes its pool
-
-
-CommandSender = Callable[..., Awaitable[Any]]
-"""Sends one command (name, then arguments) and answers its reply."""
-
-
-def command_sender(redis: RedisClient) -> CommandSender:
-    """How to send a command whose reply needs no parsing callback (EVALSHA, GET).
-
-    On a plain redis:// store straight on the pool (LeanConnectionPool.send); cluster, TLS,
-    unix-socket and embedded clients keep execute_command.
-    """
-    pool = redis.connection_pool if isinstance(redis, Redis) else None
-    if isinstance(pool, LeanConnectionPool) and not redis.single_connection_client:
-        return pool.send
-    sender: CommandSender = redis.execute_command
-    return sender
 
 
 async def prepare_redis(redis: RedisClient) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 
 from service.domain.models import Owner
 
 PREFIX = "vc"
 
 
-@lru_cache(maxsize=16384)
 def owner_tag(owner: Owner) -> str:
     """The hash tag of an owner's keys (a digest, so any user id is safe inside braces)."""
     return "{" + hashlib.sha256(owner.key.encode()).hexdigest()[:24] + "}"

@@ -13,11 +13,21 @@ if version ~= tonumber(ARGV[1]) then return -1 end
 local next_version = version + 1
 """
 
-# KEYS: session; ARGV: expected version, json, ttl ms
+# Gives the completion lease back (KEYS[2] / ARGV[last]) when the write happened: a completion
+# commits its outcome and frees the lease in one step.
+_RELEASE_LEASE = """
+if KEYS[2] and redis.call('GET', KEYS[2]) == ARGV[#ARGV] then redis.call('DEL', KEYS[2]) end
+"""
+
+# KEYS: session[, lease]; ARGV: expected version, json, ttl ms[, lease holder]
+# Returns the new version, or -1 when the version moved (nothing written, nothing released).
 SAVE_SESSION = (
     _READ_VERSION
     + """
 redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[2], 'PX', ARGV[3])
+"""
+    + _RELEASE_LEASE
+    + """
 return next_version
 """
 )
@@ -41,23 +51,50 @@ end
 return 0
 """
 
-# KEYS: session, vehicles, active, credentials
+# KEYS: session, lease, vehicles; ARGV: lease holder ('' to take no lease), lease ms
+# The session record with the user's vehicles, and the completion lease taken in the same step
+# when the session waits for its provider: {record or '', 1 taken | 0 held by another |
+# -1 not asked (no holder, or the session does not wait), vehicles as HGETALL gives them}.
+READ_FOR_COMPLETION = """
+local current = redis.call('GET', KEYS[1])
+if not current then return {'', -1, {}} end
+local claimed = -1
+if ARGV[1] ~= '' then
+  local body = cjson.decode(string.sub(current, string.find(current, ':', 1, true) + 1))
+  if body.status == 'awaiting_external' then
+    claimed = 0
+    if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then claimed = 1 end
+  end
+end
+return {current, claimed, redis.call('HGETALL', KEYS[3])}
+"""
+
+# KEYS: session, lease, vehicles, active, credentials
 # ARGV: expected version, authorized json, ttl ms, vehicle id, vehicle json, credentials,
-#       vehicle limit, refused json (the session failed for the limit)
-# Returns {new version, 1 bound | 0 refused}, or -1 when the version moved.
+#       vehicle limit, refused json (the session failed for the limit), the vehicle as read
+#       ('' for none), lease holder
+# Returns {new version, 1 bound | 0 refused}; -1 when the session moved, -2 when the vehicle
+# did (nothing written). A write gives the lease back.
 BIND_VEHICLE = (
     _READ_VERSION
     + """
 local vehicle_id = ARGV[4]
-if redis.call('SISMEMBER', KEYS[3], vehicle_id) == 0
-    and redis.call('SCARD', KEYS[3]) >= tonumber(ARGV[7]) then
+if (redis.call('HGET', KEYS[3], vehicle_id) or '') ~= ARGV[9] then return -2 end
+if redis.call('SISMEMBER', KEYS[4], vehicle_id) == 0
+    and redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[7]) then
   redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[8], 'PX', ARGV[3])
+"""
+    + _RELEASE_LEASE
+    + """
   return {next_version, 0}
 end
-redis.call('HSET', KEYS[2], vehicle_id, ARGV[5])
-redis.call('SADD', KEYS[3], vehicle_id)
-redis.call('HSET', KEYS[4], vehicle_id, ARGV[6])
+redis.call('HSET', KEYS[3], vehicle_id, ARGV[5])
+redis.call('SADD', KEYS[4], vehicle_id)
+redis.call('HSET', KEYS[5], vehicle_id, ARGV[6])
 redis.call('SET', KEYS[1], next_version .. ':' .. ARGV[2], 'PX', ARGV[3])
+"""
+    + _RELEASE_LEASE
+    + """
 return {next_version, 1}
 """
 )
@@ -73,17 +110,6 @@ if ARGV[4] == '1' then
 end
 return 1
 """
-
-# KEYS: session, claim; ARGV: version read, holder, lease ms
-# Returns 1 when the lease is taken and the session is still at that version, 0 when another
-# request holds the lease, -1 when the session moved (read it again; nothing is taken).
-CLAIM_AT_VERSION = (
-    _READ_VERSION
-    + """
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 1 end
-return 0
-"""
-)
 
 # KEYS: claim; ARGV: owner. Deletes the lease only if this owner holds it.
 RELEASE_CLAIM = """

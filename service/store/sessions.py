@@ -1,33 +1,43 @@
-"""Session repository: versioned records, the per-user index, claims and vehicle binding."""
+"""Session repository: versioned records, the per-user index, the completion lease, binding."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from functools import lru_cache
 
-from service.domain.models import Owner, Session, Vehicle, utcnow
-from service.metrics import TRANSITIONS
+from service.domain.models import Owner, Session, Vehicle, Versioned, utcnow
 from service.store import keys, scripts
-from service.store.connection import RedisClient, command_sender
+from service.store.connection import RedisClient
 from service.store.lua import LuaScript
 
-
-@dataclass(frozen=True)
-class Versioned:
-    """A session with the version it was read at."""
-
-    session: Session
-    version: int
+PARSED_RECORDS = 2048
+"""Parsed records kept per repository (an app polling its session reads the same one often)."""
 
 
-class Claim(Enum):
-    """What asking for a session's exchange lease gave."""
+class Lease(Enum):
+    """What asking for a session's completion lease gave."""
 
     TAKEN = 1
     HELD = 0
-    MOVED = -1
+    """Another request holds it."""
+    NOT_ASKED = -1
+    """No holder was named, or the session does not wait for its provider."""
+
+
+@dataclass(frozen=True)
+class CompletionRead:
+    """A session read to complete its leg: the record, the lease, the user's vehicles."""
+
+    current: Versioned | None
+    lease: Lease
+    vehicles: dict[str, str] = field(default_factory=dict)
+    """Vehicle id -> the stored JSON, as read in the same step."""
+
+    def vehicle(self, vehicle_id: str) -> Vehicle | None:
+        """The user's vehicle with this id as read, or None."""
+        raw = self.vehicles.get(vehicle_id)
+        return Vehicle.model_validate_json(raw) if raw else None
 
 
 class SessionRepository:
@@ -35,13 +45,13 @@ class SessionRepository:
 
     def __init__(self, redis: RedisClient, retention_seconds: int) -> None:
         self._redis = redis
-        self._send = command_sender(redis)
         self._retention_ms = retention_seconds * 1000
         self._insert = LuaScript(redis, scripts.INSERT_SESSION)
         self._save = LuaScript(redis, scripts.SAVE_SESSION)
         self._bind = LuaScript(redis, scripts.BIND_VEHICLE)
-        self._claim = LuaScript(redis, scripts.CLAIM_AT_VERSION)
+        self._read_for_completion = LuaScript(redis, scripts.READ_FOR_COMPLETION)
         self._release = LuaScript(redis, scripts.RELEASE_CLAIM)
+        self._parsed: dict[str, Versioned] = {}
 
     def _ttl_ms(self, session: Session, now: datetime) -> int:
         if session.is_finished:
@@ -82,19 +92,43 @@ class SessionRepository:
 
     async def get(self, owner: Owner, session_id: str) -> Versioned | None:
         """The stored session, or None."""
-        raw = await self._send("GET", keys.session_key(owner, session_id))
-        return _parse(raw) if raw else None
+        raw = await self._redis.get(keys.session_key(owner, session_id))
+        return self._parse(raw) if raw else None
 
-    async def replace(self, current: Versioned, new: Session) -> Versioned | None:
-        """Write new if the record is still at current's version; None when it moved."""
-        version = await self._save(
-            keys=[keys.session_key(new.owner, new.id)],
-            args=[current.version, new.dump(), self._ttl_ms(new, utcnow())],
+    async def read_for_completion(
+        self, owner: Owner, session_id: str, holder: str | None, lease_ms: int
+    ) -> CompletionRead:
+        """The session and the user's vehicles; with a holder, the lease taken in the same step.
+
+        The lease is taken only while the session waits for its provider, so a finished
+        session (a replay) costs this one step and leaves no lease behind.
+        """
+        raw, lease, flat = await self._read_for_completion(
+            keys=[
+                keys.session_key(owner, session_id),
+                keys.claim_key(owner, session_id),
+                keys.vehicles_key(owner),
+            ],
+            args=[holder or "", lease_ms],
         )
-        if int(version) < 0:
-            return None
-        _count_transition(current.session, new)
-        return Versioned(new, int(version))
+        vehicles = {str(flat[i]): str(flat[i + 1]) for i in range(0, len(flat), 2)}
+        return CompletionRead(self._parse(raw) if raw else None, Lease(int(lease)), vehicles)
+
+    async def replace(
+        self, current: Versioned, new: Session, *, release: str | None = None
+    ) -> Versioned | None:
+        """Write new if the record is still at current's version; None when it moved.
+
+        `release` names a lease holder whose lease the write gives back in the same step.
+        """
+        owner = new.owner
+        session_keys = [keys.session_key(owner, new.id)]
+        args: list[object] = [current.version, new.dump(), self._ttl_ms(new, utcnow())]
+        if release is not None:
+            session_keys.append(keys.claim_key(owner, new.id))
+            args.append(release)
+        version = int(await self._save(keys=session_keys, args=args))
+        return None if version < 0 else Versioned(new, version)
 
     async def bind_vehicle(
         self,
@@ -104,12 +138,20 @@ class SessionRepository:
         vehicle: Vehicle,
         credentials: str,
         limit: int,
+        *,
+        vehicle_as_read: Vehicle | None,
+        release: str,
     ) -> tuple[Versioned, bool] | None:
-        """Authorize and store the vehicle in one step, or fail for the limit; None if stale."""
+        """Authorize and store the vehicle in one step, or fail for the limit; None if stale.
+
+        Stale: the session moved, or the vehicle is no longer what was read. A write gives
+        the lease of `release` back.
+        """
         owner = authorized.owner
         result = await self._bind(
             keys=[
                 keys.session_key(owner, authorized.id),
+                keys.claim_key(owner, authorized.id),
                 keys.vehicles_key(owner),
                 keys.active_vehicles_key(owner),
                 keys.credentials_key(owner),
@@ -123,14 +165,14 @@ class SessionRepository:
                 credentials,
                 limit,
                 refused.dump(),
+                vehicle_as_read.dump() if vehicle_as_read is not None else "",
+                release,
             ],
         )
         if not isinstance(result, list):
             return None
         version, bound = int(result[0]), int(result[1]) == 1
-        saved = authorized if bound else refused
-        _count_transition(current.session, saved)
-        return Versioned(saved, version), bound
+        return Versioned(authorized if bound else refused, version), bound
 
     async def list_ids(self, owner: Owner) -> list[str]:
         """The user's session ids, newest first."""
@@ -145,36 +187,19 @@ class SessionRepository:
         gone = [sid for sid, raw in zip(session_ids, raws, strict=True) if raw is None]
         if gone:
             await self._redis.zrem(keys.session_index_key(owner), *gone)
-        return [_parse(raw) for raw in raws if raw is not None]
-
-    async def claim(self, current: Versioned, holder: str, ttl_ms: int) -> Claim:
-        """Take the session's exchange lease if it is free and the session still at current.
-
-        TAKEN means nobody wrote the session since current was read, so current is what the
-        holder works from; MOVED means read it again (nothing was taken).
-        """
-        owner, session_id = current.session.owner, current.session.id
-        answer = await self._claim(
-            keys=[keys.session_key(owner, session_id), keys.claim_key(owner, session_id)],
-            args=[current.version, holder, ttl_ms],
-        )
-        return Claim(int(answer))
+        return [self._parse(raw) for raw in raws if raw is not None]
 
     async def release(self, owner: Owner, session_id: str, holder: str) -> None:
         """Give the lease back if holder still holds it."""
         await self._release(keys=[keys.claim_key(owner, session_id)], args=[holder])
 
-
-def _count_transition(before: Session, after: Session) -> None:
-    """Count the transition a save made, if it made one."""
-    if after.history and (not before.history or after.history[-1] != before.history[-1]):
-        entry = after.history[-1]
-        provider = after.provider.value if after.provider else "none"
-        TRANSITIONS.labels(provider, entry.from_.value, entry.to.value).inc()
-
-
-@lru_cache(maxsize=2048)
-def _parse(raw: str) -> Versioned:
-    """A stored record, parsed once per distinct record (records are immutable values)."""
-    version, _, body = raw.partition(":")
-    return Versioned(Session.model_validate_json(body), int(version))
+    def _parse(self, raw: str) -> Versioned:
+        """A stored record, parsed once per distinct record (records are immutable values)."""
+        parsed = self._parsed.get(raw)
+        if parsed is None:
+            version, _, body = raw.partition(":")
+            parsed = Versioned(Session.model_validate_json(body), int(version))
+            if len(self._parsed) >= PARSED_RECORDS:
+                del self._parsed[next(iter(self._parsed))]
+            self._parsed[raw] = parsed
+        return parsed

@@ -7,17 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from service.api.deps import ContextDep, limit_by_client_ip
-from service.config import ProviderName
-from service.context import AppContext
-from service.domain.models import Session
+from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus
-from service.errors import ConnectSessionExpired
-from service.flows.external import choose_vehicle, start_leg
-from service.flows.sessions import allowed_providers, read_session
-from service.flows.tokens import open_page_token
-from service.navigation import hosted_redirect, next_page, start_url
-from service.web.render import render
+from service.flows.pages import PageOutcome
+from service.http.dependencies import HtmlPagesDep, UseCasesDep, limit_by_client_ip
+from service.http.rendering import HtmlPages
 
 router = APIRouter(
     prefix="/web",
@@ -30,80 +24,50 @@ Token = Annotated[str | None, Query(max_length=1024)]
 FormToken = Annotated[str, Form(max_length=1024)]
 
 
-async def _session_for(ctx: AppContext, token: str | None) -> Session:
-    claims = open_page_token(ctx.keyring, token)
-    return (await read_session(ctx, claims.owner, claims.session_id)).session
-
-
-async def _open_session_for(ctx: AppContext, token: str | None) -> Session:
-    """The session of a page that acts on it: 410 once it expired."""
-    session = await _session_for(ctx, token)
-    if session.status == SessionStatus.EXPIRED:
-        raise ConnectSessionExpired("This connection attempt has expired.")
-    return session
-
-
 @router.get("/start")
-async def start_page(ctx: ContextDep, token: Token = None) -> HTMLResponse:
+async def start_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = None) -> HTMLResponse:
     """Pick a provider allowed for this client and vehicle."""
-    session = await _open_session_for(ctx, token)
+    session = await flows.pages.open_session(token)
     if session.status not in (SessionStatus.PENDING, SessionStatus.AWAITING_EXTERNAL):
-        return await _status_page(ctx, session)
-    client = ctx.client(session.client_id)
-    providers = [ctx.providers.get(name) for name in allowed_providers(ctx, client, session)]
-    return render(
-        "start.html",
-        token=token,
-        action="/web/start",
-        providers=[p for p in providers if p is not None],
+        return _status_page(html, await flows.pages.outcome(session))
+    return html.render(
+        "start.html", token=token, action="/web/start", providers=flows.pages.offers(session)
     )
 
 
 @router.post("/start")
 async def start_submit(
-    ctx: ContextDep,
-    token: FormToken,
-    provider: Annotated[ProviderName, Form()],
+    flows: UseCasesDep, token: FormToken, provider: Annotated[ProviderName, Form()]
 ) -> RedirectResponse:
-    """Start the leg at the chosen provider and go to its sign-in page.
-
-    A leg whose end the app's web view must capture (Tesla owner mode) first passes through
-    the hosted redirect, so the app reads the session and learns the new redirectUrl and
-    redirectInfo before it loads the provider's page (as the Jedlix SDK expects).
-    """
-    claims = open_page_token(ctx.keyring, token)
-    session = await start_leg(ctx, claims.owner, claims.session_id, provider)
-    assert session.authorize_url is not None
-    if session.external_redirect_url:
-        return RedirectResponse(hosted_redirect(session, ctx.urls), status_code=303)
-    return RedirectResponse(session.authorize_url, status_code=303)
+    """Start the leg at the chosen provider and go to its sign-in page."""
+    return RedirectResponse(await flows.pages.start(token, provider), status_code=303)
 
 
 @router.get("/choose")
-async def choice_page(ctx: ContextDep, token: Token = None) -> HTMLResponse:
+async def choice_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = None) -> HTMLResponse:
     """The cars of the provider account, by VIN and name."""
-    session = await _open_session_for(ctx, token)
+    session = await flows.pages.open_session(token)
     if session.status != SessionStatus.AWAITING_VEHICLE_CHOICE:
-        return await _status_page(ctx, session)
-    return render("choose.html", token=token, action="/web/choose", candidates=session.candidates)
+        return _status_page(html, await flows.pages.outcome(session))
+    return html.render(
+        "choose.html", token=token, action="/web/choose", candidates=session.candidates
+    )
 
 
 @router.post("/choose")
 async def choice_submit(
-    ctx: ContextDep,
+    flows: UseCasesDep,
     token: FormToken,
     vin: Annotated[str, Form(min_length=1, max_length=32)],
 ) -> RedirectResponse:
     """Bind the chosen car and go on to the end of the hosted legs."""
-    claims = open_page_token(ctx.keyring, token)
-    session = await choose_vehicle(ctx, claims.owner, claims.session_id, vin)
-    return RedirectResponse(next_page(session, ctx.urls), status_code=303)
+    return RedirectResponse(await flows.pages.choose(token, vin), status_code=303)
 
 
 @router.get("/end")
-async def end_page(ctx: ContextDep, token: Token = None) -> HTMLResponse:
+async def end_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = None) -> HTMLResponse:
     """Where the hosted legs end: what happened and what comes next."""
-    return await _status_page(ctx, await _session_for(ctx, token))
+    return _status_page(html, await flows.pages.outcome(await flows.pages.session(token)))
 
 
 _OUTCOMES = {
@@ -114,13 +78,13 @@ _OUTCOMES = {
 }
 
 
-async def _status_page(ctx: AppContext, session: Session) -> HTMLResponse:
+def _status_page(html: HtmlPages, outcome: PageOutcome) -> HTMLResponse:
+    session = outcome.session
     heading, tone, message = _OUTCOMES.get(
         session.status, ("Almost there", "", "Connecting your car is still in progress.")
     )
     if session.status == SessionStatus.AWAITING_EXTERNAL and session.external_done:
-        provider = ctx.providers.get(session.provider) if session.provider else None
-        name = provider.display_name if provider else "the provider"
+        name = outcome.provider_display_name or "the provider"
         message = f"Waiting for {name} to confirm your car. This usually takes a moment."
     if session.error is not None and session.status == SessionStatus.FAILED:
         message = f"{message} {session.error.message}."
@@ -129,16 +93,12 @@ async def _status_page(ctx: AppContext, session: Session) -> HTMLResponse:
         if session.is_finished
         else "Continue to finish connecting your car."
     )
-    return render(
+    return html.render(
         "end.html",
         heading=heading,
         tone=tone,
         message=message,
         next_step=next_step,
-        vehicle=await ctx.vehicles.get(session.owner, session.vehicle_id)
-        if session.vehicle_id
-        else None,
-        resume_url=None
-        if session.is_finished or session.external_done
-        else start_url(session, ctx.urls),
+        vehicle=outcome.vehicle,
+        resume_url=outcome.resume_url,
     )

@@ -18,7 +18,8 @@ async def test_patch_and_disconnect_a_vehicle(api: ConnectApi) -> None:
     body = removed.json()
     assert body["status"] == "removed"
     assert body["isConnected"] is False and body["isConnectable"] is True
-    assert await api.ctx.vehicles.credentials(Owner("default", "alice"), final["vehicleId"]) is None
+    stored = api.ctx.store.vehicles
+    assert await stored.credentials(Owner("default", "alice"), final["vehicleId"]) is None
     again = await api.client.delete(url, headers=auth("alice"))
     assert again.status_code == 200 and again.json()["status"] == "removed"
     listed = (await api.client.get(api.url("alice", "vehicles"), headers=auth("alice"))).json()
@@ -77,7 +78,7 @@ async def test_authorize_with_the_providers_code(api: ConnectApi) -> None:
     assert ok.json()["status"] == "authorized" and ok.json()["error"] is None
     replay = await api.client.post(url, headers=auth("dan"), json={"options": {"code": code}})
     assert replay.status_code == 409 and problem_code(replay) == "CONNECT_VEHICLE_NOT_PENDING"
-    assert await api.ctx.sandbox.redemptions(code) == 1
+    assert await api.ctx.store.sandbox_codes.redemptions(code) == 1
 
 
 async def test_authorize_on_a_pending_session_is_not_authorized(api: ConnectApi) -> None:

@@ -7,22 +7,19 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from tests.faults.outage import BOUND_SECONDS, assert_unavailable, connect_sandbox, traffic
 from tests.support import (
     RedisServer,
     ServiceProcess,
     auth,
-    query_of,
     running_service,
     start_redis_server,
 )
-
-BOUND_SECONDS = 2.0  # every request must be answered within this, even with Redis gone
 
 
 @pytest.fixture
@@ -40,52 +37,11 @@ def service(redis_aof: RedisServer, tmp_path: Path) -> Iterator[ServiceProcess]:
         yield running
 
 
-def _connect(base: str, user: str) -> dict[str, Any]:
-    api = f"{base}/api/v1/users/{user}"
-    session = httpx.post(f"{api}/vehicles/connect-sessions", headers=auth(user), json={}).json()
-    token = query_of(session["startUrl"])["token"]
-    picked = httpx.post(f"{base}/web/start", data={"token": token, "provider": "sandbox"})
-    login = query_of(picked.headers["location"])
-    approved = httpx.post(
-        f"{base}/sandbox/authorize",
-        data={
-            "state": login["state"],
-            "redirect_uri": login["redirect_uri"],
-            "decision": "approve",
-        },
-    )
-    callback = urlsplit(approved.headers["location"])
-    httpx.get(f"{base}{callback.path}?{callback.query}")
-    return dict(httpx.get(f"{api}/connect-sessions/{session['id']}", headers=auth(user)).json())
-
-
-def _traffic(base: str, session: dict[str, Any]) -> list[httpx.Response]:
-    """One of each kind of request, each bounded by the client timeout."""
-    api = f"{base}/api/v1/users/alice"
-    token = query_of(session["startUrl"] or "http://x/?token=t")["token"]
-    with httpx.Client(timeout=BOUND_SECONDS) as client:
-        return [
-            client.get(f"{api}/connect-sessions/{session['id']}", headers=auth("alice")),
-            client.get(f"{api}/connect-sessions", headers=auth("alice")),
-            client.post(f"{api}/vehicles/connect-sessions", headers=auth("alice"), json={}),
-            client.get(f"{api}/vehicles", headers=auth("alice")),
-            client.get(f"{base}/web/start", params={"token": token}),
-            client.get(f"{base}/callbacks/sandbox", params={"state": "x", "code": "y"}),
-        ]
-
-
-def _assert_unavailable(responses: list[httpx.Response]) -> None:
-    for response in responses:
-        assert response.status_code == 503, (response.request.url, response.text)
-        assert response.json()["code"] == "STORE_UNAVAILABLE"
-        assert response.headers["retry-after"] == "1"
-
-
 def test_store_outage_answers_503_then_recovers(
     service: ServiceProcess, redis_aof: RedisServer, tmp_path: Path
 ) -> None:
     base = service.base_url
-    connected = _connect(base, "bob")
+    connected = connect_sandbox(base, "bob")
     assert connected["status"] == "authorized"
     pending = httpx.post(
         f"{base}/api/v1/users/alice/vehicles/connect-sessions", headers=auth("alice"), json={}
@@ -96,7 +52,7 @@ def test_store_outage_answers_503_then_recovers(
     os.kill(redis_aof.process.pid, signal.SIGSTOP)
     try:
         started = time.monotonic()
-        _assert_unavailable(_traffic(base, pending))
+        assert_unavailable(traffic(base, pending))
         print(f"hung Redis: 6 requests answered 503 in {time.monotonic() - started:.2f} s")
         assert httpx.get(f"{base}/readyz", timeout=BOUND_SECONDS).status_code == 503
         assert httpx.get(f"{base}/healthz", timeout=BOUND_SECONDS).status_code == 200
@@ -108,7 +64,7 @@ def test_store_outage_answers_503_then_recovers(
     port = urlsplit(redis_aof.url).port
     redis_aof.process.kill()
     redis_aof.process.wait()
-    _assert_unavailable(_traffic(base, pending))
+    assert_unavailable(traffic(base, pending))
 
     # Redis comes back from its append-only file; the service recovers by itself.
     revived = start_redis_server(tmp_path, port=port, appendonly=True)
@@ -116,7 +72,7 @@ def test_store_outage_answers_503_then_recovers(
     deadline = time.monotonic() + 10
     while httpx.get(f"{base}/readyz").status_code != 200 and time.monotonic() < deadline:
         time.sleep(0.1)
-    after = _traffic(base, pending)
+    after = traffic(base, pending)
     assert [r.status_code for r in after[:4]] == [200, 200, 201, 200]
     api = f"{base}/api/v1/users/bob"
     kept = httpx.get(f"{api}/connect-sessions/{connected['id']}", headers=auth("bob")).json()

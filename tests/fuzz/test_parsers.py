@@ -10,14 +10,14 @@ from urllib.parse import urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.config import ProviderName
-from service.crypto import Keyring
 from service.domain.models import Owner, Session, utcnow
+from service.domain.providers import ProviderName
 from service.errors import ConnectInvalidState, Forbidden, ValidationFailed
 from service.flows.enode_events import parse_enode_events
 from service.flows.relay import cookie_value, parse_captured_url, relayed_body
 from service.flows.smartcar_events import verify_challenge
-from service.flows.tokens import issue_page_token, issue_state, open_page_token, open_state
+from service.security.crypto import Keyring
+from service.security.sealed import issue_page_token, issue_state, open_page_token, open_state
 
 KEYRING = Keyring.from_setting("fz:" + base64.urlsafe_b64encode(b"\x07" * 32).decode())
 COOKIE_SAFE = st.text(

@@ -135,7 +135,7 @@ async def age_credentials(
     api: ConnectApi, owner: Owner, vehicle_id: str, fraction: float
 ) -> Credentials:
     """Rewrite the stored credentials as if `fraction` of their lifetime had passed."""
-    envelope = await api.ctx.vehicles.credentials(owner, vehicle_id)
+    envelope = await api.ctx.store.vehicles.credentials(owner, vehicle_id)
     assert envelope is not None
     context = credentials_context(owner, vehicle_id)
     stored = Credentials.from_json(api.ctx.keyring.decrypt_json(envelope, context))
@@ -145,5 +145,5 @@ async def age_credentials(
         stored, issued_at=now - fraction * lifetime, expires_at=now + (1 - fraction) * lifetime
     )
     sealed = api.ctx.keyring.encrypt_json(aged.to_json(), context)
-    assert await api.ctx.vehicles.replace_credentials(owner, vehicle_id, envelope, sealed)
+    assert await api.ctx.store.vehicles.replace_credentials(owner, vehicle_id, envelope, sealed)
     return aged

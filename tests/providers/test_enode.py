@@ -11,10 +11,13 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from service.config import ProviderName, load_settings
+from service.config import load_settings
 from service.domain.models import Owner
+from service.domain.providers import ProviderName
 from service.flows.webhook_delivery import hex_hmac
+from service.observability.metrics import Metrics
 from service.providers.enode import EnodeAppToken, enode_user_id
+from service.providers.http import ProviderHttp
 from tests.fakes.enode import FakeEnode, enode_car, enode_delivery, enode_signature
 from tests.fakes.server import base_url_of, listening_socket, serving
 from tests.flow import ConnectApi
@@ -266,7 +269,7 @@ async def test_app_token_is_cached_and_fetched_once(
 ) -> None:
     settings = load_settings(deployment_env(None, **settings_env))
     async with httpx.AsyncClient() as http:
-        token = EnodeAppToken(settings, http)
+        token = EnodeAppToken(settings, ProviderHttp(http, Metrics()))
         tokens = await asyncio.gather(*(token.get() for _ in range(10)))
         assert len(set(tokens)) == 1 and enode.token_requests == 1
         assert await token.get() == tokens[0] and enode.token_requests == 1

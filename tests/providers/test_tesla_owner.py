@@ -239,7 +239,7 @@ async def test_tokens_and_cookie_are_encrypted_at_rest(api: ConnectApi, fakes: T
     captured = await tesla_login(session["startUrl"])
     final = (await api.relay("lu", session["id"], captured.jedlix_relay())).json()
     owner = Owner("default", "lu")
-    envelope = await api.ctx.vehicles.credentials(owner, final["vehicleId"])
+    envelope = await api.ctx.store.vehicles.credentials(owner, final["vehicleId"])
     assert envelope is not None
     stored = api.ctx.keyring.decrypt_json(envelope, credentials_context(owner, final["vehicleId"]))
     assert stored["extra"]["sso_cookie"] == captured.cookie
@@ -255,7 +255,7 @@ async def test_tokens_and_cookie_are_encrypted_at_rest(api: ConnectApi, fakes: T
 
 
 async def _raw_store(api: ConnectApi) -> str:
-    redis = api.ctx.redis
+    redis = api.ctx.store.redis
     values: list[str] = []
     async for key in redis.scan_iter():
         kind = await redis.type(key)

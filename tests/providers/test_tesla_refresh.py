@@ -26,7 +26,7 @@ async def _connected(api: ConnectApi, user: str) -> tuple[Owner, str, Credential
     captured = await tesla_login(session["startUrl"])
     final = (await api.relay(user, session["id"], captured.jedlix_relay())).json()
     owner = Owner("default", user)
-    envelope = await api.ctx.vehicles.credentials(owner, final["vehicleId"])
+    envelope = await api.ctx.store.vehicles.credentials(owner, final["vehicleId"])
     assert envelope is not None
     context = credentials_context(owner, final["vehicleId"])
     return (

@@ -1,4 +1,4 @@
-"""The Redis connections: a lent one is clean, the pool is capped, commands pack right."""
+"""The Redis connections: a lent one is clean, the pool is capped, a slow read is bounded."""
 
 from __future__ import annotations
 
@@ -7,41 +7,15 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from redis.asyncio import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from service.store.connection import RedisClient, command_sender, open_redis
-from service.store.pool import pack_text_command
+from service.store.connection import RedisClient, open_redis
 from tests.support import CLUSTER, RedisServer, make_settings
 
 standalone = pytest.mark.skipif(
     CLUSTER, reason="a cluster client lends connections from redis-py's cluster pool"
 )
-_COMMAND_NAMES = st.one_of(st.sampled_from(["GET", "EVALSHA", "evalsha", "SET"]), st.text())
-_TEXT_OR_INT = st.one_of(st.text(), st.integers(min_value=-(2**63), max_value=2**63 - 1))
-
-
-@given(name=_COMMAND_NAMES, arguments=st.lists(_TEXT_OR_INT, max_size=12))
-def test_text_commands_pack_as_redis_py_packs_them(name: str, arguments: list[str | int]) -> None:
-    """A one-word command of str / int parts packs to redis-py's bytes; others are left to it."""
-    command = (name, *arguments)
-    packed = pack_text_command(command)
-    if name.isascii() and name.isalpha():
-        assert packed == b"".join(Connection().pack_command(*command))
-    else:
-        assert packed is None
-
-
-@pytest.mark.parametrize(
-    "command",
-    [(), ("CONFIG GET", "maxmemory"), ("SET", "key", b"bytes"), ("SET", "key", 1.5), (b"GET", "k")],
-)
-def test_other_commands_are_left_to_redis_py(command: tuple[object, ...]) -> None:
-    """Multi-word names, bytes, floats: None, so redis-py's own packing applies."""
-    assert pack_text_command(command) is None
 
 
 @pytest.fixture
@@ -59,7 +33,7 @@ async def test_a_connection_the_server_closed_is_replaced_before_use(
     small_pool: RedisClient, real_redis: RedisServer
 ) -> None:
     """Restart, idle timeout or CLIENT KILL: the next command reconnects instead of failing."""
-    send = command_sender(small_pool)
+    send = small_pool.execute_command
     await send("SET", "pool:key", "kept")
     first_id = await send("CLIENT", "ID")
     real_redis.client().client_kill_filter(_id=first_id)
@@ -76,7 +50,7 @@ async def test_a_cancelled_command_leaves_no_reply_for_the_next(
     small_pool: RedisClient, real_redis: RedisServer
 ) -> None:
     """A command cancelled while waiting closes its connection: its late reply reaches no one."""
-    send = command_sender(small_pool)
+    send = small_pool.execute_command
     await send("SET", "pool:key", "fresh")
     waiting = [asyncio.create_task(send("BLPOP", "pool:list", 5)) for _ in range(2)]
     await asyncio.sleep(0.1)
@@ -97,7 +71,7 @@ async def test_the_pool_size_is_a_hard_cap(
     small_pool: RedisClient, real_redis: RedisServer
 ) -> None:
     """With every connection lent out a command fails at once; they serve again when back."""
-    send = command_sender(small_pool)
+    send = small_pool.execute_command
     waiting = [asyncio.create_task(send("BLPOP", "pool:queue", 5)) for _ in range(2)]
     await asyncio.sleep(0.1)
     with pytest.raises(RedisConnectionError, match="Too many connections"):
@@ -118,7 +92,7 @@ async def test_a_read_past_its_deadline_times_out_and_closes_its_connection(
     """A reply later than the timeout: TimeoutError soon after it; its connection is closed."""
     redis = open_redis(make_settings(real_redis.url, REDIS_TIMEOUT_SECONDS="0.2"))
     try:
-        send = command_sender(redis)
+        send = redis.execute_command
         await send("SET", "pool:key", "fresh")
         loop = asyncio.get_running_loop()
         started = loop.time()

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from service.crypto import DecryptionError, Keyring
 from service.domain.models import Owner
 from service.flows.binding import credentials_context
+from service.security.crypto import DecryptionError, Keyring
 from tests.flow import ConnectApi
 from tests.support import RedisServer, auth, problem_code
 
@@ -40,7 +40,7 @@ async def test_tokens_are_stored_only_encrypted(
     await api.callback(callback)
 
     owner = Owner("default", "alice")
-    envelope = await api.ctx.vehicles.credentials(owner, final["vehicleId"])
+    envelope = await api.ctx.store.vehicles.credentials(owner, final["vehicleId"])
     assert envelope is not None
     stored: dict[str, Any] = api.ctx.keyring.decrypt_json(
         envelope, credentials_context(owner, final["vehicleId"])
@@ -61,7 +61,7 @@ async def test_envelope_is_bound_to_its_vehicle(redis_api: ConnectApi) -> None:
     api = redis_api
     final = await api.connect("carol")
     owner = Owner("default", "carol")
-    envelope = await api.ctx.vehicles.credentials(owner, final["vehicleId"])
+    envelope = await api.ctx.store.vehicles.credentials(owner, final["vehicleId"])
     assert envelope is not None
     with pytest.raises(DecryptionError):
         api.ctx.keyring.decrypt_json(envelope, credentials_context(owner, "another-vehicle"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.config import ProviderName
-from service.crypto import DecryptionError, Keyring
 from service.domain.models import Owner, Session
+from service.domain.providers import ProviderName
 from service.errors import ConnectInvalidState, Forbidden
+from service.security.crypto import DecryptionError, Keyring
 
 _PAGE = "page"
 _STATE = "state"

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from service.domain.models import Session
 from service.domain.states import SessionStatus
-from service.urls import PublicUrls
+from service.domain.urls import PublicUrls
 
 
 def start_url(session: Session, urls: PublicUrls) -> str | None:

@@ -8,17 +8,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from redis.exceptions import RedisError
+from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.crypto import DecryptionError
-from service.domain.states import SessionStatus, TransitionRefused
+from service.domain.states import TransitionRefused
 from service.errors import (
-    PROBLEM_MEDIA_TYPE,
     ConnectInvalidState,
-    ConnectSessionExpired,
-    ConnectVehicleNotPending,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -26,40 +21,12 @@ from service.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
-from service.metrics import STORE_ERRORS
-from service.web.render import render
+from service.flows.records import refusal
+from service.http.rendering import problem_response
+from service.observability.metrics import Metrics
+from service.security.crypto import DecryptionError
 
 log = logging.getLogger("vehicle_connect")
-
-_BROWSER_PREFIXES = ("/web/", "/sandbox/", "/callbacks/")
-
-
-def _wants_html(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return request.url.path.startswith(_BROWSER_PREFIXES) and "text/html" in accept
-
-
-def problem_response(request: Request, error: ProblemError) -> Response:
-    """Render error as problem+json, or as a readable page for a browser on a hosted route."""
-    headers = dict(error.headers)
-    if error.status == 401:
-        headers.setdefault("WWW-Authenticate", "Bearer")
-    if _wants_html(request):
-        page = render(
-            "error.html",
-            status_code=error.status,
-            title=error.title,
-            detail=error.detail,
-            code=error.code,
-        )
-        page.headers.update(headers)
-        return page
-    return JSONResponse(
-        error.to_problem(request.url.path),
-        status_code=error.status,
-        media_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
-    )
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
@@ -121,16 +88,13 @@ async def _on_http(request: Request, exc: Exception) -> Response:
 
 async def _on_transition_refused(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TransitionRefused)
-    if exc.status == SessionStatus.EXPIRED:
-        return problem_response(request, ConnectSessionExpired())
-    return problem_response(
-        request, ConnectVehicleNotPending(f"The connect session is {exc.status.value}.")
-    )
+    return problem_response(request, refusal(exc.status))
 
 
 async def _on_store_error(request: Request, exc: Exception) -> Response:
     log.error("store unavailable: %s", type(exc).__name__)
-    STORE_ERRORS.labels(type(exc).__name__).inc()
+    metrics: Metrics = request.app.state.metrics
+    metrics.store_errors.labels(type(exc).__name__).inc()
     return problem_response(request, StoreUnavailable("The session store cannot be reached"))
 
 
@@ -154,16 +118,14 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(request, ProblemError("An unexpected error occurred"))
 
 
-def install_handlers(app: FastAPI) -> None:
-    """Register every handler on app."""
+def install_handlers(app: FastAPI, store_failures: tuple[type[Exception], ...]) -> None:
+    """Register every handler on app; store_failures are answered 503 STORE_UNAVAILABLE."""
     handlers: dict[Any, Any] = {
         ProblemError: _on_problem,
         RequestValidationError: _on_validation,
         StarletteHTTPException: _on_http,
         TransitionRefused: _on_transition_refused,
-        RedisError: _on_store_error,
-        ConnectionError: _on_store_error,
-        TimeoutError: _on_store_error,
+        **dict.fromkeys(store_failures, _on_store_error),
         DecryptionError: _on_undecryptable,
         Exception: _on_unexpected,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote_plus
 
-from service.config import ProviderName
+from service.domain.providers import ProviderName
 
 
 def _token_query(page_token: str) -> str:

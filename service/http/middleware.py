@@ -6,13 +6,12 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PROBLEM_MEDIA_TYPE, PayloadTooLarge
-from service.metrics import REQUEST_SECONDS, REQUESTS
+from service.observability.metrics import Metrics
 
 log = logging.getLogger("vehicle_connect.access")
 
@@ -30,8 +29,9 @@ def _safe_id(value: bytes) -> bytes | None:
 class CorrelationMiddleware:
     """Echo Jedlix-CorrelationId / X-Request-Id (making an X-Request-Id) and log each request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
+        self._metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,8 +69,8 @@ class CorrelationMiddleware:
         if series is None:
             # Label lookups are cached: the routes, methods and statuses are a small set.
             series = (
-                REQUESTS.labels(method, route, str(status)),
-                REQUEST_SECONDS.labels(method, route),
+                self._metrics.requests.labels(method, route, str(status)),
+                self._metrics.request_seconds.labels(method, route),
             )
             self._series[(method, route, status)] = series
         series[0].inc()
@@ -157,40 +157,3 @@ async def _send_too_large(scope: Scope, send: Send, limit: int) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per log line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """The record as JSON, with its structured fields."""
-        entry: MutableMapping[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            entry.update(fields)
-        if record.exc_info and record.exc_info[0] is not None:
-            # Type and place only: exception messages and tracebacks may carry secrets.
-            entry["exceptionType"] = record.exc_info[0].__name__
-            frame = record.exc_info[2]
-            while frame is not None and frame.tb_next is not None:
-                frame = frame.tb_next
-            if frame is not None:
-                entry["exceptionAt"] = f"{frame.tb_frame.f_code.co_filename}:{frame.tb_lineno}"
-        return json.dumps(entry, default=str)
-
-
-def configure_logging(level: str) -> None:
-    """JSON logs on stderr for the service's and the server's loggers; nothing else is logged."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    for name in ("vehicle_connect", "uvicorn", "uvicorn.error"):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
-    logging.getLogger("uvicorn.access").disabled = True

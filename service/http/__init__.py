@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by api/ and web/: server, middleware, handlers, rendering, dependencies."""

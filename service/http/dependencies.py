@@ -1,0 +1,57 @@
+"""Request dependencies every route declares: the use cases, the caller, the client-IP limit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import HTTPBearer
+
+from service.domain.models import Owner
+from service.flows.use_cases import UseCases
+from service.http.rendering import HtmlPages, html_pages
+
+USER_ID_MAX_LENGTH = 128
+
+_bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
+
+
+def use_cases(request: Request) -> UseCases:
+    """The app's use cases (built once in main.create_app)."""
+    found: UseCases = request.app.state.use_cases
+    return found
+
+
+UseCasesDep = Annotated[UseCases, Depends(use_cases)]
+HtmlPagesDep = Annotated[HtmlPages, Depends(html_pages)]
+UserId = Annotated[str, Path(alias="userId", min_length=1, max_length=USER_ID_MAX_LENGTH)]
+
+
+async def current_owner(
+    request: Request,
+    flows: UseCasesDep,
+    user_id: UserId,
+    _scheme: Annotated[object, Security(_bearer)] = None,
+) -> Owner:
+    """The caller, who must be the user named in the path."""
+    return await flows.access.user(request.headers.get("authorization"), user_id)
+
+
+OwnerDep = Annotated[Owner, Depends(current_owner)]
+
+
+async def any_caller(
+    request: Request,
+    flows: UseCasesDep,
+    _scheme: Annotated[object, Security(_bearer)] = None,
+) -> Owner:
+    """Any authenticated caller (routes without a user in the path)."""
+    return await flows.access.caller(request.headers.get("authorization"))
+
+
+CallerDep = Annotated[Owner, Depends(any_caller)]
+
+
+async def limit_by_client_ip(request: Request, flows: UseCasesDep) -> None:
+    """Rate limit by client IP (callbacks, hosted pages, webhooks: no user token there)."""
+    await flows.access.client_ip(request.client.host if request.client else "unknown")

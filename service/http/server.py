@@ -1,0 +1,29 @@
+"""The HTTP server: uvicorn with the service's own logging, and the collector tuned for it."""
+
+from __future__ import annotations
+
+import gc
+
+import uvicorn
+from fastapi import FastAPI
+
+GC_YOUNG_THRESHOLD = 20_000
+"""Net new objects that start a collection of the youngest generation."""
+
+
+def serve(app: FastAPI, host: str, port: int) -> None:
+    """Run app until stopped (logging is configured by the caller).
+
+    A request uvicorn cannot parse (an oversize request line, say) is answered by uvicorn
+    itself with a plain-text 400 before any route runs.
+    """
+    # The app's long-lived objects (routes, schemas, models) leave the collector's view: a full
+    # collection then scans only what requests make, which kept pauses out of the bench's p99.
+    gc.freeze()
+    # A request's objects die by reference count, but 32 requests in flight hold more than the
+    # default 700 young objects between them: the youngest generation was collected every
+    # seventh request or so, each time scanning live requests and freeing next to nothing
+    # (a twentieth of create's time in the bench). Cycles are still collected, once
+    # GC_YOUNG_THRESHOLD objects have piled up.
+    gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, server_header=False)

@@ -1,0 +1,1 @@
+"""User tokens, encryption at rest, sealed page tokens and states, development secrets."""
