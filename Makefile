@@ -45,7 +45,7 @@ diagram: $(BIN)/.installed
 
 # Re-take the hosted page screenshots shown in the README.
 screenshots: $(BIN)/.installed-test
-	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/browser
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/web
 
 # Write the exported OpenAPI document (a test keeps it equal to the app's).
 openapi: $(BIN)/.installed

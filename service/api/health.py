@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Response
 
-from service.api.responses import problems
+from service.api.responses import alternative, problems, text_body
+from service.api.schemas import ReadinessOut
 from service.http.dependencies import UseCasesDep
 from service.observability.metrics import METRICS_MEDIA_TYPE
 
@@ -22,13 +22,15 @@ async def healthz() -> dict[str, str]:
     "/readyz",
     operation_id="readyz",
     summary="Readiness: the store answers",
-    responses=problems() | {503: {"description": "The store cannot be reached"}},
+    response_model=ReadinessOut,
+    responses=problems() | alternative(503, "The store cannot be reached", ReadinessOut),
 )
-async def readyz(flows: UseCasesDep) -> JSONResponse:
+async def readyz(flows: UseCasesDep, response: Response) -> ReadinessOut:
     """200 when the store answers a PING, else 503."""
     if not await flows.operations.ready():
-        return JSONResponse({"status": "unavailable", "store": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "store": "ok"})
+        response.status_code = 503
+        return ReadinessOut(status="unavailable", store="unreachable")
+    return ReadinessOut(status="ok", store="ok")
 
 
 @router.get(
@@ -36,7 +38,7 @@ async def readyz(flows: UseCasesDep) -> JSONResponse:
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses=problems() | {200: {"content": {METRICS_MEDIA_TYPE: {"schema": {"type": "string"}}}}},
+    responses=problems() | text_body(METRICS_MEDIA_TYPE),
 )
 async def metrics(flows: UseCasesDep) -> Response:
     """Requests, transitions, provider calls, webhook deliveries and store errors."""

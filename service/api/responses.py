@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from service.api.schemas import ProblemOut
 from service.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -12,6 +14,7 @@ from service.errors import (
     AuthTokenMissing,
     Forbidden,
     ProblemError,
+    RateLimited,
     StoreUnavailable,
     ValidationFailed,
 )
@@ -34,8 +37,8 @@ def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
     cannot parse, an oversize request line say, before any route runs) and 429 RATE_LIMITED.
     """
     by_status: dict[int, list[str]] = {
-        400: ["VALIDATION_FAILED (malformed HTTP request)"],
-        429: ["RATE_LIMITED"],
+        400: [f"{ValidationFailed.code} (malformed HTTP request)"],
+        RateLimited.status: [RateLimited.code],
     }
     for error in errors:
         by_status.setdefault(error.status, []).append(error.code)
@@ -49,3 +52,13 @@ def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
         }
         for status, codes in sorted(by_status.items())
     }
+
+
+def alternative(status: int, description: str, model: type[BaseModel]) -> dict[int | str, Any]:
+    """The `responses` entry of a non-problem answer with this status and body model."""
+    return {status: {"model": model, "description": description}}
+
+
+def text_body(media_type: str) -> dict[int | str, Any]:
+    """The `responses` entry of a 200 whose body is text of this media type."""
+    return {200: {"content": {media_type: {"schema": {"type": "string"}}}}}

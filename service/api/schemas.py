@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -169,3 +169,10 @@ class ProblemOut(BaseModel):
     instance: str
     code: str
     errors: list[dict[str, str]] | None = None
+
+
+class ReadinessOut(BaseModel):
+    """Whether this replica can serve: its store answers."""
+
+    status: Literal["ok", "unavailable"]
+    store: Literal["ok", "unreachable"]
