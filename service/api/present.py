@@ -156,7 +156,7 @@ class Presenter:
         return Response(f"[{body}]", media_type=JSON)
 
 
-def presenter(request: Request) -> Presenter:
+async def presenter(request: Request) -> Presenter:
     """The app's presenter."""
     found: Presenter = request.app.state.presenter
     return found

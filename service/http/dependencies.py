@@ -16,7 +16,7 @@ USER_ID_MAX_LENGTH = 128
 _bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
 
 
-def use_cases(request: Request) -> UseCases:
+async def use_cases(request: Request) -> UseCases:
     """The app's use cases (built once in main.create_app)."""
     found: UseCases = request.app.state.use_cases
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import secrets
@@ -33,6 +34,10 @@ class CorrelationMiddleware:
         self.app = app
         self._metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        # A request id is this process's random prefix and a counter (32 hex digits): unique
+        # without asking the OS for randomness on every request.
+        self._id_prefix = secrets.token_hex(8)
+        self._id_counter = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wrap one HTTP request."""
@@ -44,7 +49,8 @@ class CorrelationMiddleware:
             if name in _CORRELATION_HEADERS and (safe := _safe_id(value)) is not None:
                 echoed.append((name, safe))
         if not echoed:
-            echoed.append((b"x-request-id", secrets.token_hex(16).encode()))
+            made = f"{self._id_prefix}{next(self._id_counter):016x}"
+            echoed.append((b"x-request-id", made.encode()))
         correlation_id = echoed[0][1].decode()
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()

@@ -41,10 +41,15 @@ class HtmlPages:
         return HTMLResponse(html, status_code=status_code, headers=_SECURITY_HEADERS)
 
 
-def html_pages(request: Request) -> HtmlPages:
+def app_html_pages(request: Request) -> HtmlPages:
     """The app's page renderer (made once in main.create_app)."""
     pages: HtmlPages = request.app.state.html_pages
     return pages
+
+
+async def html_pages(request: Request) -> HtmlPages:
+    """The page renderer, as a dependency (async: a plain function would run in a thread)."""
+    return app_html_pages(request)
 
 
 def _wants_html(request: Request) -> bool:
@@ -58,7 +63,7 @@ def problem_response(request: Request, error: ProblemError) -> Response:
     if error.status == 401:
         headers.setdefault("WWW-Authenticate", "Bearer")
     if _wants_html(request):
-        page = html_pages(request).render(
+        page = app_html_pages(request).render(
             "error.html",
             status_code=error.status,
             title=error.title,

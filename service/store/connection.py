@@ -57,9 +57,7 @@ def open_redis(settings: Settings) -> RedisClient:
         return RedisCluster.from_url(settings.redis_url, retry=no_retry, **options)
     # A command beyond the pool's size fails at once (MaxConnectionsError) instead of
     # queueing behind a hung server.
-    pool = ConnectionPool.from_url(
-        settings.redis_url, retry=no_retry, health_check_interval=30, **options
-    )
+    pool = ConnectionPool.from_url(settings.redis_url, retry=no_retry, **options)
     return Redis.from_pool(pool)  # closing the client closes its pool
 
 
