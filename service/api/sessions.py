@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response
 
+from service.api.calls import UserCallDep
 from service.api.examples import (
     AUTHORIZED_SESSION,
     CHOICE_SESSION,
@@ -14,7 +15,6 @@ from service.api.examples import (
     TESLA_SESSION,
     json_examples,
 )
-from service.api.present import PresenterDep
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
     AuthorizeRequest,
@@ -42,7 +42,6 @@ from service.errors import (
     ProviderUnavailable,
 )
 from service.flows.sessions import SessionRequest
-from service.http.dependencies import OwnerDep, UseCasesDep
 
 router = APIRouter(prefix="/api/v1/users/{userId}", tags=["connect sessions"])
 
@@ -68,9 +67,7 @@ SessionId = Annotated[str, Path(alias="sessionId", min_length=1, max_length=SESS
     | json_examples(201, jedlix=PENDING_SESSION, tesla=TESLA_SESSION),
 )
 async def create_connect_session(
-    flows: UseCasesDep,
-    owner: OwnerDep,
-    present: PresenterDep,
+    call: UserCallDep,
     body: Annotated[
         CreateSessionRequest | None,
         Body(
@@ -83,8 +80,8 @@ async def create_connect_session(
 ) -> Response:
     """Create a session; with a provider the external leg starts at once."""
     request = body or CreateSessionRequest()
-    session = await flows.sessions.create(
-        owner,
+    session = await call.flows.sessions.create(
+        call.owner,
         SessionRequest(
             provider=request.provider,
             vehicle_profile_id=request.vehicle_profile_id,
@@ -95,7 +92,7 @@ async def create_connect_session(
             language=request.language,
         ),
     )
-    return present.session(session, 201)
+    return call.present.session(session, 201)
 
 
 @router.post(
@@ -114,18 +111,16 @@ async def create_connect_session(
     ),
 )
 async def reconnect_connect_session(
-    flows: UseCasesDep,
-    owner: OwnerDep,
-    present: PresenterDep,
+    call: UserCallDep,
     vehicle_id: Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)],
     body: Annotated[ReconnectRequest | None, Body()] = None,
 ) -> Response:
     """A new session for a vehicle the user already has, started at its provider."""
     request = body or ReconnectRequest()
-    session = await flows.sessions.reconnect(
-        owner, vehicle_id, request.redirect_uri, request.language
+    session = await call.flows.sessions.reconnect(
+        call.owner, vehicle_id, request.redirect_uri, request.language
     )
-    return present.session(session, 201)
+    return call.present.session(session, 201)
 
 
 @router.get(
@@ -136,11 +131,9 @@ async def reconnect_connect_session(
     responses=problems(*USER_ROUTE_ERRORS, ConnectSessionNotFound)
     | json_examples(200, pending=PENDING_SESSION, finished=AUTHORIZED_SESSION),
 )
-async def get_connect_session(
-    flows: UseCasesDep, owner: OwnerDep, present: PresenterDep, session_id: SessionId
-) -> Response:
+async def get_connect_session(call: UserCallDep, session_id: SessionId) -> Response:
     """The session, with expiry applied."""
-    return present.stored_session(await flows.sessions.read(owner, session_id))
+    return call.present.stored_session(await call.flows.sessions.read(call.owner, session_id))
 
 
 @router.get(
@@ -151,13 +144,11 @@ async def get_connect_session(
     responses=problems(*USER_ROUTE_ERRORS) | json_examples(200, sessions=[AUTHORIZED_SESSION]),
 )
 async def list_connect_sessions(
-    flows: UseCasesDep,
-    owner: OwnerDep,
-    present: PresenterDep,
+    call: UserCallDep,
     status: Annotated[SessionStatus | None, Query()] = None,
 ) -> Response:
     """The user's sessions, filtered by status."""
-    return present.sessions(await flows.sessions.list(owner, status))
+    return call.present.sessions(await call.flows.sessions.list(call.owner, status))
 
 
 @router.post(
@@ -180,9 +171,7 @@ async def list_connect_sessions(
     | json_examples(200, choice=CHOICE_SESSION, authorized=AUTHORIZED_SESSION),
 )
 async def relay_connect_session_info(
-    flows: UseCasesDep,
-    owner: OwnerDep,
-    present: PresenterDep,
+    call: UserCallDep,
     session_id: SessionId,
     body: Annotated[
         RelayRequest,
@@ -192,10 +181,10 @@ async def relay_connect_session_info(
     ],
 ) -> Response:
     """Advance the session with the captured redirect URL, cookies and body."""
-    session = await flows.completion.relay(
-        owner, session_id, body.redirect_url, body.cookies, body.body
+    session = await call.flows.completion.relay(
+        call.owner, session_id, body.redirect_url, body.cookies, body.body
     )
-    return present.session(session)
+    return call.present.session(session)
 
 
 @router.post(
@@ -217,15 +206,13 @@ async def relay_connect_session_info(
     ),
 )
 async def authorize_connect_session(
-    flows: UseCasesDep,
-    owner: OwnerDep,
-    present: PresenterDep,
+    call: UserCallDep,
     session_id: SessionId,
     body: Annotated[AuthorizeRequest | None, Body()] = None,
 ) -> Response:
     """Chargetrip's authorizeConnectedVehicle."""
     code = body.options.code if body else None
-    return present.session(await flows.completion.authorize(owner, session_id, code))
+    return call.present.session(await call.flows.completion.authorize(call.owner, session_id, code))
 
 
 @router.delete(
@@ -237,8 +224,6 @@ async def authorize_connect_session(
         *USER_ROUTE_ERRORS, ConnectSessionNotFound, ConnectSessionExpired, ConnectVehicleNotPending
     ),
 )
-async def cancel_connect_session(
-    flows: UseCasesDep, owner: OwnerDep, present: PresenterDep, session_id: SessionId
-) -> Response:
+async def cancel_connect_session(call: UserCallDep, session_id: SessionId) -> Response:
     """Cancel an open session."""
-    return present.session(await flows.sessions.cancel(owner, session_id))
+    return call.present.session(await call.flows.sessions.cancel(call.owner, session_id))

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from service.api.present import PresenterDep
+from service.api.calls import UserCallDep
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import VehicleOut, VehiclePatch
 from service.errors import ConnectedVehicleNotFound, PayloadTooLarge
-from service.http.dependencies import OwnerDep, UseCasesDep
 
 router = APIRouter(prefix="/api/v1/users/{userId}/vehicles", tags=["vehicles"])
 
@@ -24,9 +23,9 @@ VehicleId = Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)]
     response_model=list[VehicleOut],
     responses=problems(*USER_ROUTE_ERRORS),
 )
-async def list_vehicles(flows: UseCasesDep, owner: OwnerDep, present: PresenterDep) -> Response:
+async def list_vehicles(call: UserCallDep) -> Response:
     """All the user's vehicles, removed ones included."""
-    return present.vehicles(await flows.vehicles.list(owner))
+    return call.present.vehicles(await call.flows.vehicles.list(call.owner))
 
 
 @router.get(
@@ -36,11 +35,9 @@ async def list_vehicles(flows: UseCasesDep, owner: OwnerDep, present: PresenterD
     response_model=VehicleOut,
     responses=problems(*USER_ROUTE_ERRORS, ConnectedVehicleNotFound),
 )
-async def read_vehicle(
-    flows: UseCasesDep, owner: OwnerDep, present: PresenterDep, vehicle_id: VehicleId
-) -> Response:
+async def read_vehicle(call: UserCallDep, vehicle_id: VehicleId) -> Response:
     """One vehicle."""
-    return present.vehicle(await flows.vehicles.get(owner, vehicle_id))
+    return call.present.vehicle(await call.flows.vehicles.get(call.owner, vehicle_id))
 
 
 @router.patch(
@@ -51,14 +48,14 @@ async def read_vehicle(
     responses=problems(*USER_ROUTE_ERRORS, PayloadTooLarge, ConnectedVehicleNotFound),
 )
 async def update_vehicle(
-    flows: UseCasesDep,
-    owner: OwnerDep,
-    present: PresenterDep,
+    call: UserCallDep,
     vehicle_id: VehicleId,
     body: VehiclePatch,
 ) -> Response:
     """Relabel the vehicle."""
-    return present.vehicle(await flows.vehicles.relabel(owner, vehicle_id, body.label))
+    return call.present.vehicle(
+        await call.flows.vehicles.relabel(call.owner, vehicle_id, body.label)
+    )
 
 
 @router.delete(
@@ -68,8 +65,6 @@ async def update_vehicle(
     response_model=VehicleOut,
     responses=problems(*USER_ROUTE_ERRORS, ConnectedVehicleNotFound),
 )
-async def delete_vehicle(
-    flows: UseCasesDep, owner: OwnerDep, present: PresenterDep, vehicle_id: VehicleId
-) -> Response:
+async def delete_vehicle(call: UserCallDep, vehicle_id: VehicleId) -> Response:
     """Erase its credentials; it stays listed with status removed."""
-    return present.vehicle(await flows.vehicles.disconnect(owner, vehicle_id))
+    return call.present.vehicle(await call.flows.vehicles.disconnect(call.owner, vehicle_id))

@@ -13,7 +13,7 @@ from service.http.rendering import HtmlPages, html_pages
 
 USER_ID_MAX_LENGTH = 128
 
-_bearer = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
+BEARER = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
 
 
 async def use_cases(request: Request) -> UseCases:
@@ -27,23 +27,10 @@ HtmlPagesDep = Annotated[HtmlPages, Depends(html_pages)]
 UserId = Annotated[str, Path(alias="userId", min_length=1, max_length=USER_ID_MAX_LENGTH)]
 
 
-async def current_owner(
-    request: Request,
-    flows: UseCasesDep,
-    user_id: UserId,
-    _scheme: Annotated[object, Security(_bearer)] = None,
-) -> Owner:
-    """The caller, who must be the user named in the path."""
-    return await flows.access.user(request.headers.get("authorization"), user_id)
-
-
-OwnerDep = Annotated[Owner, Depends(current_owner)]
-
-
 async def any_caller(
     request: Request,
     flows: UseCasesDep,
-    _scheme: Annotated[object, Security(_bearer)] = None,
+    _scheme: Annotated[object, Security(BEARER)] = None,
 ) -> Owner:
     """Any authenticated caller (routes without a user in the path)."""
     return await flows.access.caller(request.headers.get("authorization"))
