@@ -1,6 +1,10 @@
 """The bare stack the service is measured against: one Redis GET, one Lua compare-and-set.
 
-Run by bench/run.py under the same uvicorn settings as the service.
+Run by bench/run.py under the same uvicorn settings as the service. A third route is the
+FastAPI form of the service's session read doing no work of its own (one bearer security
+dependency resolving the path's user, a second length-checked path parameter, one Redis
+GET): the bench prints what that form alone costs against the bare GET, the ceiling for any
+route written that way.
 """
 
 from __future__ import annotations
@@ -8,8 +12,10 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Path, Request, Response, Security
+from fastapi.security import HTTPBearer
 from redis.asyncio import Redis
 
 CAS = """
@@ -46,3 +52,28 @@ async def write() -> Response:
     """One Lua compare-and-set."""
     version = await cas(keys=["baseline:cas"], args=['{"a": 1}'])
     return Response(f'{{"version": {version}}}', media_type="application/json")
+
+
+class PathUserBearer(HTTPBearer):
+    """The bearer scheme resolving to the path's user, as the service's user routes declare it."""
+
+    async def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        user_id: Annotated[str, Path(alias="userId", min_length=1, max_length=128)],
+    ) -> str:
+        """The user of the path (no token check: only the form's own price is measured)."""
+        return user_id
+
+
+PATH_USER = PathUserBearer(auto_error=False)
+
+
+@app.get("/baseline/idiom/users/{userId}/sessions/{sessionId}")
+async def idiom(
+    user: Annotated[str, Security(PATH_USER)],
+    session_id: Annotated[str, Path(alias="sessionId", min_length=1, max_length=64)],
+) -> Response:
+    """One Redis GET behind one security dependency and two checked path parameters."""
+    value = await redis.get("baseline:key")
+    return Response(value or "", media_type="application/json")

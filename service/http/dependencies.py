@@ -13,7 +13,8 @@ from service.http.rendering import HtmlPages, html_pages
 
 USER_ID_MAX_LENGTH = 128
 
-BEARER = HTTPBearer(auto_error=False, description="User token (JWT): sub = user id")
+BEARER_DESCRIPTION = "User token (JWT): sub = user id"
+BEARER = HTTPBearer(auto_error=False, description=BEARER_DESCRIPTION)
 
 
 async def use_cases(request: Request) -> UseCases:
