@@ -15,7 +15,7 @@ from service.domain.urls import PublicUrls
 from service.flows.context import FlowContext
 from service.flows.use_cases import UseCases
 from service.http.handlers import install_handlers
-from service.http.middleware import BodyLimitMiddleware, CorrelationMiddleware
+from service.http.middleware import CorrelationMiddleware, RequestBodyMiddleware
 from service.http.rendering import HtmlPages
 from service.observability.metrics import Metrics
 from service.providers.http import ProviderHttp
@@ -86,6 +86,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = ctx.metrics
     app.state.flow_context = ctx  # for tests and tools; routes reach only the use cases
     install_handlers(app, STORE_FAILURES)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, metrics=ctx.metrics)
     return app

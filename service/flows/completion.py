@@ -36,7 +36,7 @@ from service.flows.leg_secrets import (
 )
 from service.flows.legs import configured_provider, note_error
 from service.flows.records import apply, expired, read_session, refusal, retry_write, save
-from service.flows.relay import captured_result
+from service.flows.relay import captured_result, check_captured_prefix
 from service.providers.base import (
     Credentials,
     Denied,
@@ -130,7 +130,9 @@ class Completion:
         if captured is None:
             return (await read_session(self._ctx, owner, session_id)).session
         state, result = captured
-        return await self._with_state(state, result, expected=(owner, session_id))
+        return await self._with_state(
+            state, result, expected=(owner, session_id), captured_url=redirect_url
+        )
 
     async def authorize(self, owner: Owner, session_id: str, code: str | None) -> Session:
         """Chargetrip's authorize: ask the session's provider and bind the vehicle."""
@@ -170,8 +172,12 @@ class Completion:
         *,
         provider_name: ProviderName | None = None,
         expected: tuple[Owner, str] | None = None,
+        captured_url: str | None = None,
     ) -> Session:
-        """Complete the leg a state names, after checking it is the one expected."""
+        """Complete the leg a state names, after checking it is the one expected.
+
+        A relayed leg (captured_url) must also have been captured where the session said.
+        """
         ctx = self._ctx
         claims = open_state(ctx.keyring, state)
         if provider_name is not None and claims.provider != provider_name:
@@ -180,7 +186,9 @@ class Completion:
             raise ConnectInvalidState("The state belongs to another session.")
         provider = configured_provider(ctx, claims.provider)
         if not provider.completes_on_callback and result.error is None:
-            return await _note_leg_done(ctx, claims.owner, claims.session_id, claims.nonce)
+            return await _note_leg_done(
+                ctx, claims.owner, claims.session_id, claims.nonce, captured_url
+            )
         fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
         return await complete_leg(
             ctx,
@@ -190,6 +198,7 @@ class Completion:
             fingerprint,
             provider,
             Redirect(result),
+            captured_url=captured_url,
         )
 
 
@@ -201,11 +210,18 @@ async def complete_leg(
     fingerprint: str,
     provider: Provider,
     arrival: Arrival,
+    *,
+    captured_url: str | None = None,
 ) -> Session:
-    """Exactly once: the lease holder asks the provider and commits; the others wait for it."""
+    """Exactly once: the lease holder asks the provider and commits; the others wait for it.
+
+    A relayed arrival names the URL it was captured at (checked against the session).
+    """
     holder = secrets.token_hex(8)
     lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
-    read = await _read_with_lease(ctx, owner, session_id, nonce, fingerprint, holder, lease_ms)
+    read = await _read_with_lease(
+        ctx, owner, session_id, nonce, fingerprint, holder, lease_ms, captured_url
+    )
     if isinstance(read, Session):
         return read  # a replay: answered as the first one was
     assert read.current is not None
@@ -258,6 +274,7 @@ async def _read_with_lease(
     fingerprint: str,
     holder: str,
     lease_ms: int,
+    captured_url: str | None,
 ) -> CompletionRead | Session:
     """The session read with its lease taken, or (a replay) the settled session.
 
@@ -280,6 +297,8 @@ async def _read_with_lease(
                 taken = False
                 raise refusal(SessionStatus.EXPIRED)
             check_leg(session, nonce)
+            if captured_url is not None:
+                check_captured_prefix(session, captured_url, ctx.urls)
         except BaseException:
             if taken:
                 await repository.release(owner, session_id, holder)
@@ -291,13 +310,17 @@ async def _read_with_lease(
         await asyncio.sleep(_POLL_SECONDS)
 
 
-async def _note_leg_done(ctx: FlowContext, owner: Owner, session_id: str, nonce: str) -> Session:
+async def _note_leg_done(
+    ctx: FlowContext, owner: Owner, session_id: str, nonce: str, captured_url: str | None
+) -> Session:
     """The user finished the provider's pages; the vehicle is confirmed later."""
 
     def done(session: Session) -> Session:
         if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
             return session  # the provider confirmed the vehicle before the browser came back
         check_leg(session, nonce)
+        if captured_url is not None:
+            check_captured_prefix(session, captured_url, ctx.urls)
         return session.evolve(external_done=True, error=None, updated_at=utcnow())
 
     return (await apply(ctx, owner, session_id, done)).session

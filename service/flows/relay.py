@@ -6,10 +6,20 @@ import json
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from service.domain.models import Session
+from service.domain.navigation import redirect_url as session_redirect_url
+from service.domain.urls import PublicUrls
 from service.errors import ConnectInvalidState, ValidationFailed
 from service.providers.base import LegResult
 
 _MAX_COOKIE_VALUE = 4096
+# RFC 6265 section 4.1.1: cookie-octet is printable US-ASCII except space, DQUOTE, comma,
+# semicolon and backslash; a cookie-value may be wrapped in one pair of DQUOTEs.
+_COOKIE_OCTETS = frozenset(chr(c) for c in range(0x21, 0x7F)) - set('",;\\')
+# RFC 9110 token characters: what a cookie-name may hold.
+_TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 
 @dataclass(frozen=True)
@@ -38,16 +48,29 @@ def parse_captured_url(url: str) -> CapturedRedirect:
     return CapturedRedirect(params)
 
 
+def is_cookie_value(value: str) -> bool:
+    """True for an RFC 6265 cookie-value: cookie-octets, optionally in one pair of quotes."""
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return bool(value) and all(c in _COOKIE_OCTETS for c in value)
+
+
 def cookie_value(name: str, raw: str) -> str:
-    """A relayed cookie value: raw, or the devtools row `name<TAB>value<TAB>domain...`."""
+    """A relayed cookie value: raw, or the devtools row `name<TAB>value<TAB>domain...`.
+
+    The value must be an RFC 6265 cookie-value (so it is sent as it came, or not at all).
+    """
+    field = f"cookies.{name}"
+    if not name or len(name) > 256 or not set(name) <= _TOKEN_CHARS:
+        raise _invalid(field[:300], "not a cookie name")
     if "\t" in raw:
         columns = raw.split("\t")
         value = columns[1] if columns[0].strip() == name and len(columns) > 1 else columns[0]
     else:
         value = raw
-    value = value.strip()
-    if not value or len(value) > _MAX_COOKIE_VALUE or any(ord(c) < 32 or c == ";" for c in value):
-        raise _invalid(f"cookies.{name}", "not a cookie value")
+    value = value.strip(" \t\r\n")
+    if len(value) > _MAX_COOKIE_VALUE or not is_cookie_value(value):
+        raise _invalid(field, "not a cookie value (RFC 6265 cookie-octets only)")
     return value
 
 
@@ -94,3 +117,17 @@ def captured_result(
         body=relayed_body(body),
     )
     return state, result
+
+
+def check_captured_prefix(session: Session, captured_url: str, urls: PublicUrls) -> None:
+    """Refuse a relayed URL that is not one this session's web view was told to stop at.
+
+    That is the session's redirectUrl, or our own callback of the session's provider (an app
+    may relay the callback URL its web view reached instead of loading it).
+    """
+    expected = [session_redirect_url(session, urls)]
+    if session.provider is not None:
+        expected.append(urls.callback(session.provider))
+    url = captured_url.strip()
+    if not any(prefix and url.startswith(prefix) for prefix in expected):
+        raise ConnectInvalidState("The captured URL does not start with the session's redirectUrl.")

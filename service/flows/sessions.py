@@ -148,6 +148,12 @@ class Sessions:
         return stored
 
     def _check_redirect_uri(self, client: ClientConfig, uri: str) -> None:
+        if "#" in uri:
+            # A fragment would swallow the sessionId and status the hosted legs append.
+            raise ValidationFailed(
+                "redirectUri must not carry a #fragment",
+                extra={"errors": [{"field": "redirectUri", "message": "has a fragment"}]},
+            )
         if not client.allows_redirect_uri(uri) or self._ctx.urls.start_page("").startswith(uri):
             raise ValidationFailed(
                 "redirectUri is not allowed for this client",

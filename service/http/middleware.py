@@ -1,4 +1,4 @@
-"""ASGI middleware: correlation ids, JSON request logs, and the request body limit."""
+"""ASGI middleware: correlation ids, JSON request logs, and the request body checks."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PROBLEM_MEDIA_TYPE, PayloadTooLarge
+from service.errors import PROBLEM_MEDIA_TYPE, PayloadTooLarge, ProblemError, ValidationFailed
+from service.http.json_depth import MAX_JSON_DEPTH, looks_like_json, nests_deeper_than
 from service.observability.metrics import Metrics
 
 log = logging.getLogger("vehicle_connect.access")
@@ -92,12 +93,14 @@ class CorrelationMiddleware:
             log.info("request", extra={"fields": fields})
 
 
-class BodyLimitMiddleware:
-    """Refuse request bodies over the limit with 413 PAYLOAD_TOO_LARGE.
+class RequestBodyMiddleware:
+    """Refuse oversize bodies (413 PAYLOAD_TOO_LARGE) and over-nested JSON (422) up front.
 
-    A declared Content-Length is checked before the app runs (the server never delivers more
-    than it declares); a chunked body is read (at most the limit) before the app runs. Either
-    way an oversize body is refused before any handler sees a byte of it.
+    A declared Content-Length over the limit is refused before anything is read; any body is
+    then read (at most the limit: the server never delivers more than it declares, a chunked
+    body is counted) and, when it is JSON nesting deeper than MAX_JSON_DEPTH, refused before
+    any handler or parser sees it. A parser recurses on nesting, so this holds for every
+    route, webhooks included.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -105,7 +108,7 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Check Content-Length, or buffer and count a chunked body."""
+        """Check Content-Length, read the body within the limit, check its nesting, replay it."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -117,9 +120,13 @@ class BodyLimitMiddleware:
             elif name == b"transfer-encoding":
                 chunked = True
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _send_too_large(scope, send, self.max_bytes)
+            await _send_problem(
+                scope,
+                send,
+                PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes"),
+            )
             return
-        if not chunked:
+        if not chunked and (declared is None or declared == b"0"):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -131,12 +138,27 @@ class BodyLimitMiddleware:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_bytes:
-                await _send_too_large(scope, send, self.max_bytes)
+                await _send_problem(
+                    scope,
+                    send,
+                    PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes"),
+                )
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        buffered: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        body = b"".join(chunks)
+        if looks_like_json(body) and nests_deeper_than(body):
+            await _send_problem(
+                scope,
+                send,
+                ValidationFailed(
+                    f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels",
+                    extra={"errors": [{"field": "body", "message": "nested too deeply"}]},
+                ),
+            )
+            return
+        buffered: Message = {"type": "http.request", "body": body, "more_body": False}
         delivered = False
 
         async def replay() -> Message:
@@ -149,8 +171,7 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
 
-async def _send_too_large(scope: Scope, send: Send, limit: int) -> None:
-    error = PayloadTooLarge(f"The request body is larger than {limit} bytes")
+async def _send_problem(scope: Scope, send: Send, error: ProblemError) -> None:
     body = json.dumps(error.to_problem(scope.get("path", ""))).encode()
     await send(
         {
