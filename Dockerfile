@@ -19,7 +19,7 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /nonexistent --shell /usr/sbin/nologin app
 COPY --from=builder /opt/venv /opt/venv
 USER 10001:10001
-EXPOSE 8000
+EXPOSE 8000 9100
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
 CMD ["vehicle-connect", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -319,6 +319,7 @@ def start_and_measure(
             "ENCRYPTION_KEY": "bench:" + "A" * 43,
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{service_port}",
             "LOG_LEVEL": "WARNING",
+            "METRICS_PORT": "0",
             "RATE_LIMIT_USER_PER_MINUTE": "0",
             "RATE_LIMIT_IP_PER_MINUTE": "0",
             # A shared machine can stall a process for over a second; the bench measures

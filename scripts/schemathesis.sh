@@ -13,7 +13,7 @@ export AUTH_JWT_SECRET="schemathesis-secret-0123456789abcdefghijklmnop"
 export ENCRYPTION_KEY="st:$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
 export PUBLIC_BASE_URL="http://127.0.0.1:$port"
 # One user and one client IP send everything here: the rate limits would only get in the way.
-export RATE_LIMIT_USER_PER_MINUTE=0 RATE_LIMIT_IP_PER_MINUTE=0
+export RATE_LIMIT_USER_PER_MINUTE=0 RATE_LIMIT_IP_PER_MINUTE=0 METRICS_PORT=0
 # Tesla answers from a fake on loopback (no provider host is reachable from here).
 export TESLA_AUTH_URL="http://127.0.0.1:$tesla_port" TESLA_OWNER_API_URL="http://127.0.0.1:$tesla_port"
 log=$(mktemp)

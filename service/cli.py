@@ -41,7 +41,8 @@ def _run(args: argparse.Namespace) -> int:
         from service.observability.logs import configure_logging
 
         configure_logging(settings.log_level)
-        serve(create_app(settings), args.host, args.port)
+        app = create_app(settings)
+        serve(app, args.host, args.port, settings.metrics_port, app.state.metrics.registry)
         return 0
     if args.command == "token":
         from service.config import load_clients

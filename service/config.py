@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     log_level: Annotated[str, Field(pattern="^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
     rate_limit_user_per_minute: Annotated[int, Field(ge=0)] = 600
     rate_limit_ip_per_minute: Annotated[int, Field(ge=0)] = 600
+    sandbox_enabled: bool | None = None
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
+    metrics_token: Annotated[str, Field(min_length=16)] | None = None
 
     tesla_auth_url: str = "https://auth.tesla.com"
     tesla_auth_cn_url: str | None = None
@@ -85,6 +88,8 @@ class Settings(BaseSettings):
         "smartcar_client_id",
         "smartcar_client_secret",
         "smartcar_management_token",
+        "metrics_token",
+        "sandbox_enabled",
         mode="before",
     )
     @classmethod
@@ -127,6 +132,13 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @property
+    def sandbox_offered(self) -> bool:
+        """The built-in sandbox: on in development, off in production unless SANDBOX_ENABLED."""
+        if self.sandbox_enabled is not None:
+            return self.sandbox_enabled
+        return self.environment != "production"
 
     @property
     def tesla_fleet_mode(self) -> bool:

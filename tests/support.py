@@ -50,6 +50,8 @@ def deployment_env(redis_url: str | None, base_url: str = BASE_URL, **extra: str
         "ENCRYPTION_KEY": ENCRYPTION_KEY,
         "PUBLIC_BASE_URL": base_url,
         "LOG_LEVEL": "WARNING",
+        # Service processes of a test run side by side: no fixed metrics port unless asked.
+        "METRICS_PORT": "0",
     }
     if redis_url:
         env["REDIS_URL"] = redis_url

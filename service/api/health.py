@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from service.api.responses import alternative, problems, text_body
 from service.api.schemas import ReadinessOut
+from service.errors import AuthTokenInvalid, NotFound
 from service.http.dependencies import UseCasesDep
 from service.observability.metrics import METRICS_MEDIA_TYPE
 
@@ -38,8 +39,12 @@ async def readyz(flows: UseCasesDep, response: Response) -> ReadinessOut:
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses=problems() | text_body(METRICS_MEDIA_TYPE),
+    responses=problems(AuthTokenInvalid, NotFound) | text_body(METRICS_MEDIA_TYPE),
 )
-async def metrics(flows: UseCasesDep) -> Response:
-    """Requests, transitions, provider calls, webhook deliveries and store errors."""
-    return Response(flows.operations.metrics(), media_type=METRICS_MEDIA_TYPE)
+async def metrics(flows: UseCasesDep, request: Request) -> Response:
+    """Requests, transitions, provider calls, webhook deliveries and store errors.
+
+    Here only with `Authorization: Bearer <METRICS_TOKEN>`; else on the metrics port.
+    """
+    body = flows.operations.metrics(request.headers.get("authorization"))
+    return Response(body, media_type=METRICS_MEDIA_TYPE)

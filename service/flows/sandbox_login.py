@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from service.domain.providers import ProviderName
-from service.errors import ValidationFailed
+from service.errors import NotFound, ValidationFailed
 from service.flows.context import FlowContext
 from service.providers.sandbox import SANDBOX_CLIENT_ID
 
@@ -17,7 +17,12 @@ class SandboxLogin:
         self._ctx = ctx
 
     def check_client(self, client_id: str, redirect_uri: str, response_type: str) -> None:
-        """Refuse an unknown client, response type or unregistered redirect_uri (422)."""
+        """Refuse an unknown client, response type or unregistered redirect_uri (422).
+
+        Where the sandbox is not offered (production without SANDBOX_ENABLED) its pages are 404.
+        """
+        if self._ctx.providers.get(ProviderName.SANDBOX) is None:
+            raise NotFound("The sandbox provider is not enabled here")
         if client_id != SANDBOX_CLIENT_ID or response_type != "code":
             raise ValidationFailed("Unknown sandbox client or response type")
         if redirect_uri != self._ctx.urls.callback(ProviderName.SANDBOX):

@@ -19,6 +19,7 @@ log = logging.getLogger("vehicle_connect.access")
 
 _CORRELATION_HEADERS = (b"jedlix-correlationid", b"x-request-id")
 _MAX_ID_LENGTH = 128
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 def _safe_id(value: bytes) -> bytes | None:
@@ -29,7 +30,8 @@ def _safe_id(value: bytes) -> bytes | None:
 
 
 class CorrelationMiddleware:
-    """Echo Jedlix-CorrelationId / X-Request-Id (making an X-Request-Id) and log each request."""
+    """Echo Jedlix-CorrelationId / X-Request-Id (making an X-Request-Id), log each request, and
+    mark responses `Cache-Control: no-store` unless they say otherwise."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -61,7 +63,12 @@ class CorrelationMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), *echoed]
+                headers = [*message.get("headers", []), *echoed]
+                # Responses carry sessions, page links and tokens: no cache keeps them unless
+                # a route says otherwise.
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append(_NO_STORE)
+                message["headers"] = headers
             await send(message)
 
         try:

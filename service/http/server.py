@@ -6,17 +6,23 @@ import gc
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, start_http_server
 
 GC_YOUNG_THRESHOLD = 20_000
 """Net new objects that start a collection of the youngest generation."""
 
 
-def serve(app: FastAPI, host: str, port: int) -> None:
+def serve(
+    app: FastAPI, host: str, port: int, metrics_port: int, metrics: CollectorRegistry
+) -> None:
     """Run app until stopped (logging is configured by the caller).
 
-    A request uvicorn cannot parse (an oversize request line, say) is answered by uvicorn
-    itself with a plain-text 400 before any route runs.
+    The metrics are served on metrics_port (0: not at all) by prometheus_client's own exporter
+    thread, on the same host address. A request uvicorn cannot parse (an oversize request
+    line, say) is answered by uvicorn itself with a plain-text 400 before any route runs.
     """
+    if metrics_port:
+        start_http_server(metrics_port, addr=host, registry=metrics)
     # The app's long-lived objects (routes, schemas, models) leave the collector's view: a full
     # collection then scans only what requests make, which kept pauses out of the bench's p99.
     gc.freeze()

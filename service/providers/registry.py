@@ -31,13 +31,16 @@ class ProviderRegistry:
 def build_registry(
     settings: Settings, urls: PublicUrls, http: ProviderHttp, sandbox_codes: SandboxCodeRedeemer
 ) -> ProviderRegistry:
-    """Every provider whose settings are present (the sandbox and Tesla owner mode always)."""
+    """Every provider whose settings are present (Tesla owner mode always; the sandbox where
+    offered: development, or SANDBOX_ENABLED=true)."""
     tesla: Provider = (
         TeslaFleetProvider(settings, http, urls)
         if settings.tesla_fleet_mode
         else TeslaOwnerProvider(settings, http)
     )
-    providers: list[Provider] = [SandboxProvider(urls, sandbox_codes), tesla]
+    providers: list[Provider] = [tesla]
+    if settings.sandbox_offered:
+        providers.insert(0, SandboxProvider(urls, sandbox_codes))
     if settings.enode_enabled:
         providers.append(EnodeProvider(settings, http, urls))
     if settings.smartcar_enabled:

@@ -10,6 +10,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from service.cli import _parser
+from service.config import Settings
 from service.main import create_app
 from tests.support import BASE_URL, REPO_ROOT, make_settings
 
@@ -32,7 +33,7 @@ def test_command_is_the_console_script_serving_on_the_exposed_port() -> None:
     assert command[0] in scripts and scripts[command[0]] == "service.cli:main"
     args = _parser().parse_args(command[1:])
     assert args.command == "serve" and args.host == "0.0.0.0"
-    assert _instruction("EXPOSE").strip() == str(args.port)
+    assert _instruction("EXPOSE").split() == [str(args.port), str(Settings().metrics_port)]
 
 
 async def test_health_check_probes_a_route_the_app_answers(tmp_path: object) -> None:

@@ -48,7 +48,9 @@ async def _relay(client: httpx.AsyncClient, base: str, user: str, sid: str, url:
 
 def test_sigkill_during_relays_leaves_valid_states(real_redis: RedisServer, tmp_path: Path) -> None:
     settings = {"PROVIDER_TIMEOUT_SECONDS": "1", "RATE_LIMIT_IP_PER_MINUTE": "0"}
-    with running_service(real_redis.url, tmp_path, **settings) as first:
+    # A restarted deployment keeps its public URL: the captured callback URLs stay its own.
+    public = "https://connect.test"
+    with running_service(real_redis.url, tmp_path, public, **settings) as first:
         base = first.base_url
 
         async def prepare_and_relay() -> list[tuple[str, str, str]]:
@@ -69,7 +71,7 @@ def test_sigkill_during_relays_leaves_valid_states(real_redis: RedisServer, tmp_
         flows = asyncio.run(prepare_and_relay())
         first.process.wait()
 
-    with running_service(real_redis.url, tmp_path, **settings) as second:
+    with running_service(real_redis.url, tmp_path, public, **settings) as second:
         base = second.base_url
 
         async def settle() -> list[dict[str, Any]]:

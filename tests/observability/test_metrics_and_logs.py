@@ -31,10 +31,19 @@ def _sample(metrics: str, name: str, **labels: str) -> float:
     return 0.0
 
 
+METRICS_TOKEN = "metrics-token-0123456789"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+
+
+@pytest.fixture
+def settings_env() -> dict[str, str]:
+    return {"METRICS_TOKEN": METRICS_TOKEN}
+
+
 async def test_metrics_count_requests_transitions_and_provider_calls(api: ConnectApi) -> None:
-    before = (await api.client.get("/metrics")).text
+    before = (await api.client.get("/metrics", headers=METRICS_AUTH)).text
     await api.connect("metrics-user")
-    response = await api.client.get("/metrics")
+    response = await api.client.get("/metrics", headers=METRICS_AUTH)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     after = response.text
