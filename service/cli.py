@@ -42,7 +42,15 @@ def _run(args: argparse.Namespace) -> int:
 
         configure_logging(settings.log_level)
         app = create_app(settings)
-        serve(app, args.host, args.port, settings.metrics_port, app.state.metrics.registry)
+        registry = app.state.metrics.registry
+        serve(
+            app,
+            args.host,
+            args.port,
+            settings.metrics_port,
+            registry,
+            settings.forwarded_allow_ips,
+        )
         return 0
     if args.command == "token":
         from service.config import load_clients

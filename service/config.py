@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     rate_limit_user_per_minute: Annotated[int, Field(ge=0)] = 600
     rate_limit_ip_per_minute: Annotated[int, Field(ge=0)] = 600
     sandbox_enabled: bool | None = None
+    forwarded_allow_ips: str | None = None
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
     metrics_token: Annotated[str, Field(min_length=16)] | None = None
 
@@ -90,6 +91,7 @@ class Settings(BaseSettings):
         "smartcar_management_token",
         "metrics_token",
         "sandbox_enabled",
+        "forwarded_allow_ips",
         mode="before",
     )
     @classmethod

@@ -39,7 +39,8 @@ class UserBearer(HTTPBearer):
         """The caller, who must be the user named in the path, with the app's use cases."""
         state = request.app.state
         flows: UseCases = state.use_cases
-        owner = await flows.access.user(request.headers.get("authorization"), user_id)
+        address = request.client.host if request.client else "unknown"
+        owner = await flows.access.user(request.headers.get("authorization"), user_id, address)
         return UserCall(owner, flows, state.presenter)
 
 

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from service.domain.models import Owner
-from service.errors import Forbidden, RateLimited
+from service.errors import (
+    AuthTokenExpired,
+    AuthTokenInvalid,
+    AuthTokenMissing,
+    Forbidden,
+    RateLimited,
+)
 from service.flows.context import FlowContext
 from service.security.auth import TokenVerifier
 
@@ -15,23 +21,34 @@ class Access:
         self._ctx = ctx
         self._verifier = verifier
 
-    async def user(self, authorization: str | None, user_id: str) -> Owner:
-        """The caller, who must be the user named in the path; 401 / 403 / 429 otherwise."""
-        owner = await self._verifier.verify(authorization)
+    async def user(self, authorization: str | None, user_id: str, address: str) -> Owner:
+        """The caller, who must be the user named in the path; 401 / 403 / 429 otherwise.
+
+        A request without a valid token counts against its client IP (address).
+        """
+        owner = await self._verified(authorization, address)
         if owner.user_id != user_id:
             raise Forbidden("You may only access your own sessions and vehicles.")
         await self._limit("user", owner.key, self._ctx.settings.rate_limit_user_per_minute)
         return owner
 
-    async def caller(self, authorization: str | None) -> Owner:
+    async def caller(self, authorization: str | None, address: str) -> Owner:
         """Any authenticated caller (routes without a user in the path)."""
-        owner = await self._verifier.verify(authorization)
+        owner = await self._verified(authorization, address)
         await self._limit("user", owner.key, self._ctx.settings.rate_limit_user_per_minute)
         return owner
 
     async def client_ip(self, address: str) -> None:
         """Count a request without a user token (pages, callbacks, webhooks) by client IP."""
         await self._limit("ip", address, self._ctx.settings.rate_limit_ip_per_minute)
+
+    async def _verified(self, authorization: str | None, address: str) -> Owner:
+        """The token's owner; a missing, invalid or expired token is counted by client IP."""
+        try:
+            return await self._verifier.verify(authorization)
+        except (AuthTokenMissing, AuthTokenInvalid, AuthTokenExpired):
+            await self.client_ip(address)
+            raise
 
     async def _limit(self, scope: str, subject: str, limit: int) -> None:
         wait = await self._ctx.store.rate_limits.hit(scope, subject, limit)

@@ -34,7 +34,8 @@ async def any_caller(
     _scheme: Annotated[object, Security(BEARER)] = None,
 ) -> Owner:
     """Any authenticated caller (routes without a user in the path)."""
-    return await flows.access.caller(request.headers.get("authorization"))
+    address = request.client.host if request.client else "unknown"
+    return await flows.access.caller(request.headers.get("authorization"), address)
 
 
 CallerDep = Annotated[Owner, Depends(any_caller)]

@@ -13,9 +13,18 @@ GC_YOUNG_THRESHOLD = 20_000
 
 
 def serve(
-    app: FastAPI, host: str, port: int, metrics_port: int, metrics: CollectorRegistry
+    app: FastAPI,
+    host: str,
+    port: int,
+    metrics_port: int,
+    metrics: CollectorRegistry,
+    forwarded_allow_ips: str | None,
 ) -> None:
     """Run app until stopped (logging is configured by the caller).
+
+    X-Forwarded-For and X-Forwarded-Proto are believed only from the proxies that
+    forwarded_allow_ips names (FORWARDED_ALLOW_IPS: addresses, networks or `*`); unset, from
+    none, loopback included, so a client cannot choose the address its rate limit counts.
 
     The metrics are served on metrics_port (0: not at all) by prometheus_client's own exporter
     thread, on the same host address. A request uvicorn cannot parse (an oversize request
@@ -32,4 +41,13 @@ def serve(
     # (a twentieth of create's time in the bench). Cycles are still collected, once
     # GC_YOUNG_THRESHOLD objects have piled up.
     gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
-    uvicorn.run(app, host=host, port=port, access_log=False, log_config=None, server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        log_config=None,
+        server_header=False,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )

@@ -29,7 +29,7 @@ async def sandbox_login(
     response_type: Param = "code",
 ) -> HTMLResponse:
     """The sign-in page, after the checks an OAuth provider makes."""
-    flows.sandbox.check_client(client_id, redirect_uri, response_type)
+    flows.sandbox.check_client(client_id, redirect_uri, response_type, state)
     return html.render(
         "sandbox_login.html", action="/sandbox/authorize", state=state, redirect_uri=redirect_uri
     )

@@ -21,7 +21,7 @@ from service.security.sealed import issue_page_token, issue_state, open_page_tok
 
 KEYRING = Keyring.from_setting("fz:" + base64.urlsafe_b64encode(b"\x07" * 32).decode())
 COOKIE_SAFE = st.text(
-    alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters=";\",\\"),
+    alphabet=st.characters(min_codepoint=33, max_codepoint=126, exclude_characters=';",\\'),
     min_size=1,
     max_size=200,
 )
