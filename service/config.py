@@ -13,6 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.domain.providers import ProviderName
 
+MAX_SESSION_TTL_SECONDS = 86400
+"""The longest a client may let a session stay open."""
+
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names it."""
@@ -43,6 +46,7 @@ class Settings(BaseSettings):
     rate_limit_user_per_minute: Annotated[int, Field(ge=0)] = 600
     rate_limit_ip_per_minute: Annotated[int, Field(ge=0)] = 600
     sandbox_enabled: bool | None = None
+    max_open_sessions_per_user: Annotated[int, Field(ge=1, le=1_000_000)] = 10
     forwarded_allow_ips: str | None = None
     metrics_port: Annotated[int, Field(ge=0, le=65535)] = 9100
     metrics_token: Annotated[str, Field(min_length=16)] | None = None
@@ -200,7 +204,7 @@ class ClientConfig(BaseModel):
     providers: list[ProviderName] = Field(default_factory=lambda: list(ProviderName))
     redirect_uris: list[str] = Field(default_factory=list)
     max_vehicles_per_user: Annotated[int, Field(ge=1, le=100)] = 1
-    session_ttl_seconds: Annotated[int, Field(ge=60, le=86400)] = 1800
+    session_ttl_seconds: Annotated[int, Field(ge=60, le=MAX_SESSION_TTL_SECONDS)] = 1800
 
     def allows_redirect_uri(self, uri: str) -> bool:
         """True when uri matches an allowed value exactly or a `prefix*` entry."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from service.errors import (
     ConnectedVehicleNotFound,
     ConnectProviderNotSupportedForVehicle,
     ConnectVehicleLimitReached,
+    ProblemError,
     ProviderError,
     ProviderUnavailable,
     ValidationFailed,
@@ -140,12 +142,26 @@ class Sessions:
             )
         # A re-connect replaces a vehicle the user has: the limit applies to new ones only.
         limit = 0 if reconnect_vehicle_id is not None else client.max_vehicles_per_user
-        stored = await ctx.store.sessions.insert(session, limit)
-        if isinstance(stored, int):
+        inserted = await ctx.store.sessions.insert(session, limit)
+        if isinstance(inserted, int):
             raise ConnectVehicleLimitReached(
-                f"This user already has {stored} connected vehicle(s); the limit is {limit}"
+                f"This user already has {inserted} connected vehicle(s); the limit is {limit}"
             )
-        return stored
+        if inserted.open_count > ctx.settings.max_open_sessions_per_user:
+            await self._cancel_oldest_open(owner, keep=session_id)
+        return inserted.stored
+
+    async def _cancel_oldest_open(self, owner: Owner, keep: str) -> None:
+        """Cancel the user's oldest open sessions until MAX_OPEN_SESSIONS_PER_USER hold."""
+        cap = self._ctx.settings.max_open_sessions_per_user
+        others = [
+            current.session.id
+            for current in await self._ctx.store.sessions.open_sessions(owner)
+            if current.session.id != keep
+        ]
+        for session_id in others[: max(len(others) + 1 - cap, 0)]:
+            with suppress(ProblemError):  # finished or gone meanwhile: nothing to cancel
+                await self.cancel(owner, session_id)
 
     def _check_redirect_uri(self, client: ClientConfig, uri: str) -> None:
         if "#" in uri:

@@ -24,6 +24,12 @@ def session_index_key(owner: Owner) -> str:
     return f"{PREFIX}:{owner_tag(owner)}:sessions"
 
 
+def open_sessions_key(owner: Owner) -> str:
+    """Sorted set of the user's sessions that may still be open, by creation time (pruned as
+    they are found finished)."""
+    return f"{PREFIX}:{owner_tag(owner)}:open"
+
+
 def claim_key(owner: Owner, session_id: str) -> str:
     """Lease held while one request exchanges a session's code at the provider."""
     return f"{PREFIX}:{owner_tag(owner)}:claim:{session_id}"

@@ -32,23 +32,28 @@ return next_version
 """
 )
 
-# KEYS: session, index, active vehicles
-# ARGV: json, ttl ms, created ms, id, index ttl ms, vehicle limit (0: none)
-# Returns 0 when stored (version 1), -1 when the id is taken, else the user's count of connected
-# vehicles, which has reached the limit (one number: the client parses it faster than a list).
+# KEYS: session, index, active vehicles, open index
+# ARGV: json, ttl ms, created ms, id, index ttl ms, vehicle limit (0: none), index cutoff ms
+# Returns {0, entries of the open index} when stored (version 1), {-1, 0} when the id is taken,
+# else {the user's count of connected vehicles, which has reached the limit, 0}. Index entries
+# created before the cutoff belong to records that have expired for sure: they are trimmed.
 INSERT_SESSION = """
 local limit = tonumber(ARGV[6])
 if limit > 0 then
   local active = redis.call('SCARD', KEYS[3])
-  if active >= limit then return active end
+  if active >= limit then return {active, 0} end
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {-1, 0} end
 redis.call('SET', KEYS[1], '1:' .. ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[5]) then
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[7])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
+for _, index in ipairs({KEYS[2], KEYS[4]}) do
+  if redis.call('PTTL', index) < tonumber(ARGV[5]) then
+    redis.call('PEXPIRE', index, ARGV[5])
+  end
 end
-return 0
+return {0, redis.call('ZCARD', KEYS[4])}
 """
 
 # KEYS: session, lease, vehicles; ARGV: lease holder ('' to take no lease), lease ms

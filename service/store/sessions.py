@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from service.config import MAX_SESSION_TTL_SECONDS
 from service.domain.models import Owner, Session, Vehicle, Versioned, utcnow
 from service.store import keys, scripts
 from service.store.connection import RedisClient
@@ -40,6 +41,14 @@ class CompletionRead:
         return Vehicle.model_validate_json(raw) if raw else None
 
 
+@dataclass(frozen=True)
+class Inserted:
+    """A new session as stored, and how many of the user's sessions may still be open."""
+
+    stored: Versioned
+    open_count: int
+
+
 class SessionRepository:
     """Reads and atomically writes sessions of one store."""
 
@@ -59,36 +68,50 @@ class SessionRepository:
         remaining = int((session.expires_at - now).total_seconds() * 1000)
         return max(remaining, 0) + self._retention_ms
 
-    async def insert(self, session: Session, vehicle_limit: int) -> Versioned | int:
+    async def insert(self, session: Session, vehicle_limit: int) -> Inserted | int:
         """Store a new session (version 1) and index it under its user, in one step.
 
         With a vehicle limit (0: none) nothing is stored when the user already has that many
-        connected vehicles: the answer is then their count.
+        connected vehicles: the answer is then their count. The user's index loses entries
+        whose records have certainly expired.
         """
         ttl_ms = self._ttl_ms(session, session.updated_at)  # a new session: made just now
         owner = session.owner
-        outcome = int(
-            await self._insert(
-                keys=[
-                    keys.session_key(owner, session.id),
-                    keys.session_index_key(owner),
-                    keys.active_vehicles_key(owner),
-                ],
-                args=[
-                    session.dump(),
-                    ttl_ms,
-                    int(session.created_at.timestamp() * 1000),
-                    session.id,
-                    ttl_ms,
-                    vehicle_limit,
-                ],
-            )
+        created_ms = int(session.created_at.timestamp() * 1000)
+        cutoff_ms = created_ms - MAX_SESSION_TTL_SECONDS * 1000 - self._retention_ms
+        outcome, open_count = await self._insert(
+            keys=[
+                keys.session_key(owner, session.id),
+                keys.session_index_key(owner),
+                keys.active_vehicles_key(owner),
+                keys.open_sessions_key(owner),
+            ],
+            args=[session.dump(), ttl_ms, created_ms, session.id, ttl_ms, vehicle_limit, cutoff_ms],
         )
-        if outcome > 0:
-            return outcome
-        if outcome < 0:
+        if int(outcome) > 0:
+            return int(outcome)
+        if int(outcome) < 0:
             raise RuntimeError("session id collision")
-        return Versioned(session, 1)
+        return Inserted(Versioned(session, 1), int(open_count))
+
+    async def open_sessions(self, owner: Owner) -> list[Versioned]:
+        """The user's open sessions, oldest first; finished or expired ones leave the index."""
+        key = keys.open_sessions_key(owner)
+        ids: list[str] = await self._redis.zrange(key, 0, -1)
+        if not ids:
+            return []
+        raws = await self._redis.mget([keys.session_key(owner, sid) for sid in ids])
+        found: list[Versioned] = []
+        gone: list[str] = []
+        for sid, raw in zip(ids, raws, strict=True):
+            current = self._parse(raw) if raw else None
+            if current is None or current.session.is_finished:
+                gone.append(sid)
+            else:
+                found.append(current)
+        if gone:
+            await self._redis.zrem(key, *gone)
+        return found
 
     async def get(self, owner: Owner, session_id: str) -> Versioned | None:
         """The stored session, or None."""
