@@ -476,12 +476,13 @@ def measure(
         # Which side runs first alternates between rounds too.
         service_first = number % 2 == 1
         cpu_before = cpu_times()
+        baseline_get = partial(
+            wrk, "baseline GET", baseline + "/baseline/get", piece, scripts["baseline GET"], env
+        )
         get = paired(
             service_first,
             partial(wrk, "GET session", get_url, piece, scripts["GET session"], env),
-            partial(
-                wrk, "baseline GET", baseline + "/baseline/get", piece, scripts["baseline GET"], env
-            ),
+            baseline_get,
             slices,
         )
         create = paired(
@@ -503,9 +504,7 @@ def measure(
         form = paired(
             service_first,
             partial(wrk, "FastAPI form GET", form_url, piece, scripts["FastAPI form GET"], env),
-            partial(
-                wrk, "baseline GET", baseline + "/baseline/get", piece, scripts["baseline GET"], env
-            ),
+            baseline_get,
             slices,
         )
         steal.append(steal_percent(cpu_before, cpu_times()))

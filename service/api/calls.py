@@ -18,7 +18,7 @@ from fastapi.security import HTTPBearer
 from service.api.present import Presenter
 from service.domain.models import Owner
 from service.flows.use_cases import UseCases
-from service.http.dependencies import BEARER_DESCRIPTION, UserId
+from service.http.dependencies import BEARER_DESCRIPTION, UserId, client_address
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ class UserBearer(HTTPBearer):
         """The caller, who must be the user named in the path, with the app's use cases."""
         state = request.app.state
         flows: UseCases = state.use_cases
-        address = request.client.host if request.client else "unknown"
-        owner = await flows.access.user(request.headers.get("authorization"), user_id, address)
+        authorization = request.headers.get("authorization")
+        owner = await flows.access.user(authorization, user_id, client_address(request))
         return UserCall(owner, flows, state.presenter)
 
 

@@ -28,14 +28,18 @@ HtmlPagesDep = Annotated[HtmlPages, Depends(html_pages)]
 UserId = Annotated[str, Path(alias="userId", min_length=1, max_length=USER_ID_MAX_LENGTH)]
 
 
+def client_address(request: Request) -> str:
+    """The client IP the request came from (as the server believes it)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def any_caller(
     request: Request,
     flows: UseCasesDep,
     _scheme: Annotated[object, Security(BEARER)] = None,
 ) -> Owner:
     """Any authenticated caller (routes without a user in the path)."""
-    address = request.client.host if request.client else "unknown"
-    return await flows.access.caller(request.headers.get("authorization"), address)
+    return await flows.access.caller(request.headers.get("authorization"), client_address(request))
 
 
 CallerDep = Annotated[Owner, Depends(any_caller)]
@@ -43,4 +47,4 @@ CallerDep = Annotated[Owner, Depends(any_caller)]
 
 async def limit_by_client_ip(request: Request, flows: UseCasesDep) -> None:
     """Rate limit by client IP (callbacks, hosted pages, webhooks: no user token there)."""
-    await flows.access.client_ip(request.client.host if request.client else "unknown")
+    await flows.access.client_ip(client_address(request))

@@ -127,11 +127,7 @@ class RequestBodyMiddleware:
             elif name == b"transfer-encoding":
                 chunked = True
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _send_problem(
-                scope,
-                send,
-                PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes"),
-            )
+            await _send_problem(scope, send, self._too_large())
             return
         if not chunked and (declared is None or declared == b"0"):
             await self.app(scope, receive, send)
@@ -145,11 +141,7 @@ class RequestBodyMiddleware:
             chunk = message.get("body", b"")
             seen += len(chunk)
             if seen > self.max_bytes:
-                await _send_problem(
-                    scope,
-                    send,
-                    PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes"),
-                )
+                await _send_problem(scope, send, self._too_large())
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -176,6 +168,9 @@ class RequestBodyMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes")
 
 
 async def _send_problem(scope: Scope, send: Send, error: ProblemError) -> None:

@@ -79,7 +79,7 @@ class SessionRepository:
         owner = session.owner
         created_ms = int(session.created_at.timestamp() * 1000)
         cutoff_ms = created_ms - MAX_SESSION_TTL_SECONDS * 1000 - self._retention_ms
-        outcome, open_count = await self._insert(
+        result, open_count = await self._insert(
             keys=[
                 keys.session_key(owner, session.id),
                 keys.session_index_key(owner),
@@ -88,14 +88,16 @@ class SessionRepository:
             ],
             args=[session.dump(), ttl_ms, created_ms, session.id, ttl_ms, vehicle_limit, cutoff_ms],
         )
-        if int(outcome) > 0:
-            return int(outcome)
-        if int(outcome) < 0:
+        outcome = int(result)
+        if outcome > 0:
+            return outcome
+        if outcome < 0:
             raise RuntimeError("session id collision")
         return Inserted(Versioned(session, 1), int(open_count))
 
     async def open_sessions(self, owner: Owner) -> list[Versioned]:
         """The user's open sessions, oldest first; finished or expired ones leave the index."""
+        now = utcnow()
         key = keys.open_sessions_key(owner)
         ids: list[str] = await self._redis.zrange(key, 0, -1)
         if not ids:
@@ -105,7 +107,11 @@ class SessionRepository:
         gone: list[str] = []
         for sid, raw in zip(ids, raws, strict=True):
             current = self._parse(raw) if raw else None
-            if current is None or current.session.is_finished:
+            if (
+                current is None
+                or current.session.is_finished
+                or current.session.is_past_expiry(now)
+            ):
                 gone.append(sid)
             else:
                 found.append(current)

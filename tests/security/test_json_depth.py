@@ -6,6 +6,7 @@ until RecursionError (500). Now every body is checked before any parser runs.
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from service.http.json_depth import MAX_JSON_DEPTH, nests_deeper_than
@@ -41,6 +42,15 @@ def nested(depth: int, inner: bytes = b"1") -> bytes:
     return b"[" * depth + inner + b"]" * depth
 
 
+async def _signed_enode_webhook(api: ConnectApi, body: bytes) -> httpx.Response:
+    headers = {
+        "content-type": "application/json",
+        "x-enode-signature": enode_signature(ENODE_SECRET, body),
+        "x-enode-delivery": "d-" + str(len(body)),
+    }
+    return await api.client.post("/webhooks/enode", content=body, headers=headers)
+
+
 def test_the_depth_scan_counts_arrays_and_objects_and_skips_strings() -> None:
     assert not nests_deeper_than(nested(MAX_JSON_DEPTH))
     assert nests_deeper_than(nested(MAX_JSON_DEPTH + 1))
@@ -54,13 +64,7 @@ def test_the_depth_scan_counts_arrays_and_objects_and_skips_strings() -> None:
 
 @pytest.mark.parametrize("depth", [33, 50_000])
 async def test_a_signed_enode_webhook_nested_too_deep_is_422(api: ConnectApi, depth: int) -> None:
-    body = nested(depth)
-    headers = {
-        "content-type": "application/json",
-        "x-enode-signature": enode_signature(ENODE_SECRET, body),
-        "x-enode-delivery": "d-deep",
-    }
-    response = await api.client.post("/webhooks/enode", content=body, headers=headers)
+    response = await _signed_enode_webhook(api, nested(depth))
     assert response.status_code == 422, response.text
     assert problem_code(response) == "VALIDATION_FAILED"
     assert "deeper than 32" in response.json()["detail"]
@@ -78,13 +82,7 @@ async def test_a_signed_smartcar_webhook_nested_too_deep_is_422(api: ConnectApi)
 
 
 async def test_a_webhook_at_the_limit_is_not_refused_for_its_depth(api: ConnectApi) -> None:
-    body = nested(MAX_JSON_DEPTH)
-    headers = {
-        "content-type": "application/json",
-        "x-enode-signature": enode_signature(ENODE_SECRET, body),
-        "x-enode-delivery": "d-limit",
-    }
-    response = await api.client.post("/webhooks/enode", content=body, headers=headers)
+    response = await _signed_enode_webhook(api, nested(MAX_JSON_DEPTH))
     assert response.status_code < 500, response.text
     assert "deeper than" not in response.text
 
