@@ -10,6 +10,7 @@ in the bench's profile), and a stored session is rendered once per version.
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
@@ -26,6 +27,7 @@ from service.api.schemas import (
 from service.domain.catalogue import VehicleProfile
 from service.domain.models import Session, Vehicle, Versioned
 from service.domain.navigation import redirect_url, start_url
+from service.domain.paging import Cursor, Page
 from service.domain.states import SessionStatus
 from service.domain.urls import PublicUrls
 
@@ -136,24 +138,31 @@ class Presenter:
             self._rendered[key] = body
         return Response(body, media_type=JSON)
 
-    def sessions(self, sessions: list[Session]) -> Response:
-        """A JSON array of ConnectSession resources."""
-        body = ",".join(_json(session_out(s, self._urls)) for s in sessions)
-        return Response(f"[{body}]", media_type=JSON)
+    def sessions(self, page: Page[Session], request: Request) -> Response:
+        """A page of ConnectSession resources: a JSON array, the next page in `Link`."""
+        return self._page([session_out(s, self._urls) for s in page.items], page.next, request)
 
     def vehicle(self, vehicle: Vehicle) -> Response:
         """The Vehicle resource."""
         return Response(_json(vehicle_out(vehicle)), media_type=JSON)
 
-    def vehicles(self, vehicles: list[Vehicle]) -> Response:
-        """A JSON array of Vehicle resources."""
-        body = ",".join(_json(vehicle_out(v)) for v in vehicles)
-        return Response(f"[{body}]", media_type=JSON)
+    def vehicles(self, page: Page[Vehicle], request: Request) -> Response:
+        """A page of Vehicle resources: a JSON array, the next page in `Link`."""
+        return self._page([vehicle_out(v) for v in page.items], page.next, request)
 
-    def profiles(self, profiles: list[VehicleProfile]) -> Response:
-        """A JSON array of VehicleProfile resources."""
-        body = ",".join(_json(profile_out(p)) for p in profiles)
-        return Response(f"[{body}]", media_type=JSON)
+    def profiles(self, page: Page[VehicleProfile], request: Request) -> Response:
+        """A page of VehicleProfile resources: a JSON array, the next page in `Link`."""
+        return self._page([profile_out(p) for p in page.items], page.next, request)
+
+    def _page(self, items: list[BaseModel], after: Cursor | None, request: Request) -> Response:
+        response = Response("[" + ",".join(_json(item) for item in items) + "]", media_type=JSON)
+        if after is not None:
+            # The same list from our public origin (not the request's Host), one page on.
+            query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+            query.append(("cursor", after.encode()))
+            target = f"{self._urls.base}{request.url.path}?{urlencode(query)}"
+            response.headers["Link"] = f'<{target}>; rel="next"'
+        return response
 
 
 async def presenter(request: Request) -> Presenter:

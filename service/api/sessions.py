@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from service.api.calls import UserCallDep
 from service.api.examples import (
@@ -15,6 +15,7 @@ from service.api.examples import (
     TESLA_SESSION,
     json_examples,
 )
+from service.api.paging import PageCursor, PageLimit, page_start, paged
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import (
     AuthorizeRequest,
@@ -23,6 +24,7 @@ from service.api.schemas import (
     ReconnectRequest,
     RelayRequest,
 )
+from service.domain.paging import DEFAULT_PAGE_SIZE
 from service.domain.states import SessionStatus
 from service.errors import (
     ConnectedVehicleNotFound,
@@ -141,14 +143,19 @@ async def get_connect_session(call: UserCallDep, session_id: SessionId) -> Respo
     operation_id="listConnectSessions",
     response_model=list[ConnectSessionOut],
     summary="List the user's connect sessions, newest first",
-    responses=problems(*USER_ROUTE_ERRORS) | json_examples(200, sessions=[AUTHORIZED_SESSION]),
+    responses=problems(*USER_ROUTE_ERRORS)
+    | paged(json_examples(200, sessions=[AUTHORIZED_SESSION])),
 )
 async def list_connect_sessions(
     call: UserCallDep,
+    request: Request,
     status: Annotated[SessionStatus | None, Query()] = None,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
 ) -> Response:
-    """The user's sessions, filtered by status."""
-    return call.present.sessions(await call.flows.sessions.list(call.owner, status))
+    """A page of the user's sessions, filtered by status."""
+    page = await call.flows.sessions.list(call.owner, status, limit, page_start(cursor))
+    return call.present.sessions(page, request)
 
 
 @router.post(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from service.api.calls import UserCallDep
+from service.api.paging import PageCursor, PageLimit, page_start, paged
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import VehicleOut, VehiclePatch
+from service.domain.paging import DEFAULT_PAGE_SIZE
 from service.errors import ConnectedVehicleNotFound, PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1/users/{userId}/vehicles", tags=["vehicles"])
@@ -21,11 +23,17 @@ VehicleId = Annotated[str, Path(alias="vehicleId", min_length=1, max_length=64)]
     operation_id="listVehicles",
     summary="List the user's vehicles",
     response_model=list[VehicleOut],
-    responses=problems(*USER_ROUTE_ERRORS),
+    responses=paged(problems(*USER_ROUTE_ERRORS)),
 )
-async def list_vehicles(call: UserCallDep) -> Response:
-    """All the user's vehicles, removed ones included."""
-    return call.present.vehicles(await call.flows.vehicles.list(call.owner))
+async def list_vehicles(
+    call: UserCallDep,
+    request: Request,
+    limit: PageLimit = DEFAULT_PAGE_SIZE,
+    cursor: PageCursor = None,
+) -> Response:
+    """A page of the user's vehicles, removed ones included, oldest first."""
+    page = await call.flows.vehicles.list(call.owner, limit, page_start(cursor))
+    return call.present.vehicles(page, request)
 
 
 @router.get(

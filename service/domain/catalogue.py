@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from service.domain.paging import Cursor
 from service.domain.providers import ProviderName
 
 T, E, S, X = ProviderName.TESLA, ProviderName.ENODE, ProviderName.SMARTCAR, ProviderName.SANDBOX
@@ -97,3 +98,11 @@ def find_profile(profile_id: str) -> VehicleProfile | None:
 def profiles_for(provider: ProviderName | None) -> list[VehicleProfile]:
     """Profiles connectable through provider, or all of them."""
     return [p for p in CATALOGUE if provider is None or provider in p.connect_providers]
+
+
+_POSITION = {profile.id: index for index, profile in enumerate(CATALOGUE)}
+
+
+def catalogue_cursor(profile: VehicleProfile) -> Cursor:
+    """Where a profile stands in the catalogue's own order."""
+    return Cursor(_POSITION[profile.id], profile.id)

@@ -13,7 +13,6 @@ from service.errors import NotFound, ProblemError, ValidationFailed
 from service.flows.binding import vehicle_id_for
 from service.flows.completion import Completion
 from service.flows.context import FlowContext
-from service.flows.sessions import list_sessions
 from service.flows.webhook_delivery import check_signature, hex_hmac, once_per_delivery
 from service.providers.base import Linked
 from service.providers.enode import EnodeProvider, enode_vehicle
@@ -95,9 +94,10 @@ async def _discovered(
 ) -> int:
     car = enode_vehicle(vehicle)
     waiting = [
-        s
-        for s in await list_sessions(ctx, owner, SessionStatus.AWAITING_EXTERNAL)
-        if s.provider == ProviderName.ENODE
+        item.session
+        for item in reversed(await ctx.store.sessions.open_sessions(owner))
+        if item.session.provider == ProviderName.ENODE
+        and item.session.status == SessionStatus.AWAITING_EXTERNAL
     ]
     if not waiting:
         known = vehicle_id_for(owner, car, ProviderName.ENODE)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from service.config import ClientConfig
 from service.domain.catalogue import find_profile
 from service.domain.models import Owner, Session, Versioned, utcnow
+from service.domain.paging import DEFAULT_PAGE_SIZE, Cursor, Page
 from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus, Trigger
 from service.errors import (
@@ -76,9 +77,15 @@ class Sessions:
         """The session at its current version, with expiry applied."""
         return await read_session(self._ctx, owner, session_id)
 
-    async def list(self, owner: Owner, status: SessionStatus | None) -> list[Session]:
-        """The owner's sessions, newest first, expiry applied, filtered by status."""
-        return await list_sessions(self._ctx, owner, status)
+    async def list(
+        self,
+        owner: Owner,
+        status: SessionStatus | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        after: Cursor | None = None,
+    ) -> Page[Session]:
+        """A page of the owner's sessions, newest first, expiry applied, filtered by status."""
+        return await list_sessions(self._ctx, owner, status, limit, after)
 
     async def cancel(self, owner: Owner, session_id: str) -> Session:
         """Cancel an open session."""
@@ -177,17 +184,43 @@ class Sessions:
             )
 
 
+LIST_SCANS = 4
+"""Index reads one list request makes at most while a filter skips sessions (a page may then be
+short; its `next` cursor continues the scan)."""
+
+
 async def list_sessions(
-    ctx: FlowContext, owner: Owner, status: SessionStatus | None
-) -> list[Session]:
-    """The owner's sessions, newest first, expiry applied, filtered by status."""
+    ctx: FlowContext,
+    owner: Owner,
+    status: SessionStatus | None,
+    limit: int = DEFAULT_PAGE_SIZE,
+    after: Cursor | None = None,
+) -> Page[Session]:
+    """A page of the owner's sessions, newest first, expiry applied, filtered by status."""
     repository = ctx.store.sessions
-    found = await repository.get_many(owner, await repository.list_ids(owner))
     now = utcnow()
-    sessions = [
-        (await read_session(ctx, owner, item.session.id)).session
-        if item.session.is_past_expiry(now)
-        else item.session
-        for item in found
-    ]
-    return [s for s in sessions if status is None or s.status == status]
+    chosen: list[Session] = []
+    cursor = after
+    for _ in range(LIST_SCANS):
+        wanted = limit - len(chosen)
+        batch = await repository.page_ids(owner, cursor, wanted + 1)
+        scanned = batch[:wanted]
+        found = {
+            item.session.id: item
+            for item in await repository.get_many(owner, [c.id for c in scanned])
+        }
+        for position in scanned:
+            cursor = position
+            item = found.get(position.id)
+            if item is None:
+                continue
+            session = item.session
+            if session.is_past_expiry(now):
+                session = (await read_session(ctx, owner, session.id)).session
+            if status is None or session.status == status:
+                chosen.append(session)
+        if len(batch) <= wanted:
+            return Page(chosen)
+        if len(chosen) == limit:
+            break
+    return Page(chosen, cursor)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from service.domain.models import Owner, Vehicle, VehicleStatus, utcnow
+from service.domain.paging import DEFAULT_PAGE_SIZE, Cursor, Page, page_of
 from service.errors import ConnectedVehicleNotFound
 from service.flows.context import FlowContext
 from service.flows.records import retry_write
+
+
+def vehicle_cursor(vehicle: Vehicle) -> Cursor:
+    """Where a vehicle stands in the user's list (by creation, then id)."""
+    return Cursor(int(vehicle.created_at.timestamp() * 1000), vehicle.id)
 
 
 async def get_vehicle(ctx: FlowContext, owner: Owner, vehicle_id: str) -> Vehicle:
@@ -22,9 +28,11 @@ class Vehicles:
     def __init__(self, ctx: FlowContext) -> None:
         self._ctx = ctx
 
-    async def list(self, owner: Owner) -> list[Vehicle]:
-        """All the user's vehicles, removed ones included, oldest first."""
-        return await self._ctx.store.vehicles.list(owner)
+    async def list(
+        self, owner: Owner, limit: int = DEFAULT_PAGE_SIZE, after: Cursor | None = None
+    ) -> Page[Vehicle]:
+        """A page of the user's vehicles, removed ones included, oldest first."""
+        return page_of(await self._ctx.store.vehicles.list(owner), vehicle_cursor, after, limit)
 
     async def get(self, owner: Owner, vehicle_id: str) -> Vehicle:
         """One vehicle; 404 otherwise."""

@@ -8,6 +8,7 @@ from enum import Enum
 
 from service.config import MAX_SESSION_TTL_SECONDS
 from service.domain.models import Owner, Session, Vehicle, Versioned, utcnow
+from service.domain.paging import Cursor
 from service.store import keys, scripts
 from service.store.connection import RedisClient
 from service.store.lua import LuaScript
@@ -203,10 +204,24 @@ class SessionRepository:
         version, bound = int(result[0]), int(result[1]) == 1
         return Versioned(authorized if bound else refused, version), bound
 
-    async def list_ids(self, owner: Owner) -> list[str]:
-        """The user's session ids, newest first."""
-        ids: list[str] = await self._redis.zrevrange(keys.session_index_key(owner), 0, -1)
-        return ids
+    async def page_ids(self, owner: Owner, before: Cursor | None, count: int) -> list[Cursor]:
+        """Up to `count` of the user's sessions (id and creation ms), newest first, after
+        `before` in that order (ties of one millisecond go by id, descending)."""
+        key = keys.session_index_key(owner)
+        top: str | int = "+inf" if before is None else before.position
+        found: list[Cursor] = []
+        offset = 0
+        while True:
+            batch: list[tuple[str, float]] = await self._redis.zrevrangebyscore(
+                key, top, "-inf", start=offset, num=count, withscores=True
+            )
+            for member, score in batch:
+                here = Cursor(int(score), member)
+                if before is None or here < before:
+                    found.append(here)
+            if len(found) >= count or len(batch) < count:
+                return found[:count]
+            offset += len(batch)
 
     async def get_many(self, owner: Owner, session_ids: list[str]) -> list[Versioned]:
         """Sessions by id, in order; ids whose record expired leave the index."""

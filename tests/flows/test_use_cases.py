@@ -55,7 +55,7 @@ async def test_a_sandbox_flow_binds_one_vehicle(built: Built) -> None:
     assert end_page.startswith(built.flows.urls.end_page_prefix + "?token=")
     done = await built.flows.sessions.read(ALICE, session_id)
     assert done.session.status == SessionStatus.AUTHORIZED and done.version > waiting.version
-    vehicles = await built.flows.vehicles.list(ALICE)
+    vehicles = (await built.flows.vehicles.list(ALICE)).items
     assert [vehicle.id for vehicle in vehicles] == [done.session.vehicle_id]
     assert vehicles[0].provider == ProviderName.SANDBOX
 
@@ -85,7 +85,7 @@ async def test_two_cars_wait_for_a_choice(built: Built) -> None:
     await built.flows.pages.choose(query_of(url)["token"], second)
     chosen = (await built.flows.sessions.read(ALICE, session_id)).session
     assert chosen.status == SessionStatus.AUTHORIZED
-    assert [vehicle.vin for vehicle in await built.flows.vehicles.list(ALICE)] == [second]
+    assert [vehicle.vin for vehicle in (await built.flows.vehicles.list(ALICE)).items] == [second]
 
 
 async def test_a_denial_fails_the_session_with_access_denied(built: Built) -> None:
@@ -96,7 +96,7 @@ async def test_a_denial_fails_the_session_with_access_denied(built: Built) -> No
     failed = (await built.flows.sessions.read(ALICE, session_id)).session
     assert failed.status == SessionStatus.FAILED
     assert failed.error is not None and failed.error.code == ConnectAccessDenied.code
-    assert await built.flows.vehicles.list(ALICE) == []
+    assert (await built.flows.vehicles.list(ALICE)).items == []
 
 
 async def test_cancel_is_refused_once_finished(built: Built) -> None:
@@ -105,7 +105,7 @@ async def test_cancel_is_refused_once_finished(built: Built) -> None:
     assert cancelled.status == SessionStatus.CANCELLED
     with pytest.raises(ConnectVehicleNotPending):
         await built.flows.sessions.cancel(ALICE, created.id)
-    listed = await built.flows.sessions.list(ALICE, SessionStatus.CANCELLED)
+    listed = (await built.flows.sessions.list(ALICE, SessionStatus.CANCELLED)).items
     assert [session.id for session in listed] == [created.id]
 
 
