@@ -111,6 +111,9 @@ class Session(_Record):
     state_nonce: str | None = None
     consumed: ConsumedState | None = None
     exchanged: str | None = None
+    code_sent: str | None = None
+    """Fingerprint of the arrival whose code is being posted (set before it is sent; cleared
+    when the outcome is known). Found set by a later request: a crash cut that post off."""
     external_done: bool = False
     leg_secret: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
@@ -143,6 +146,7 @@ class Session(_Record):
                 redirect_info=None,
                 state_nonce=None,
                 exchanged=None,
+                code_sent=None,
                 external_done=False,
                 leg_secret=None,
                 candidates=[],

@@ -12,10 +12,18 @@ import asyncio
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from service.domain.models import Candidate, ConsumedState, Owner, Session, Versioned, utcnow
-from service.domain.navigation import next_page
+from service.domain.models import (
+    Candidate,
+    ConsumedState,
+    Owner,
+    Session,
+    SessionError,
+    Versioned,
+    utcnow,
+)
+from service.domain.navigation import next_page, start_url
 from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus, Trigger
 from service.errors import (
@@ -24,6 +32,7 @@ from service.errors import (
     ConnectMultipleVehiclesNotAllowed,
     ConnectSessionNotFound,
     ConnectVehicleNotAuthorized,
+    ProblemError,
     ProviderError,
     ProviderUnavailable,
 )
@@ -34,7 +43,7 @@ from service.flows.leg_secrets import (
     open_pending_credentials,
     seal_pending_credentials,
 )
-from service.flows.legs import configured_provider, note_error
+from service.flows.legs import configured_provider, note_error, start_leg
 from service.flows.records import apply, expired, read_session, refusal, retry_write, save
 from service.flows.relay import captured_result, check_captured_prefix
 from service.providers.base import (
@@ -47,9 +56,17 @@ from service.providers.base import (
     ProviderVehicle,
 )
 from service.security.sealed import open_state
+from service.store.connection import STORE_FAILURES
 from service.store.sessions import CompletionRead, Lease
 
 _POLL_SECONDS = 0.05
+LEASE_MS = 1500
+"""A completion lease lives this long unless its holder renews it: a crash frees it soon."""
+RENEW_SECONDS = 0.5
+"""How often a live holder renews its lease (three chances before it would lapse)."""
+INTERRUPTED = (
+    "The connection with the provider was interrupted before it was confirmed; sign in again."
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,11 @@ class Completion:
             issuer=query.get("issuer"),
         )
         session = await self._with_state(query.get("state"), result, provider_name=provider_name)
+        if session.status == SessionStatus.AWAITING_EXTERNAL and not session.external_done:
+            # The exchange was cut off by a crash and a fresh leg is offered: sign in again.
+            fresh = start_url(session, self._ctx.urls)
+            if fresh is not None:
+                return fresh
         return next_page(session, self._ctx.urls)
 
     async def relay(
@@ -218,15 +240,13 @@ async def complete_leg(
     A relayed arrival names the URL it was captured at (checked against the session).
     """
     holder = secrets.token_hex(8)
-    lease_ms = int((ctx.settings.provider_timeout_seconds * 3 + 5) * 1000)
-    read = await _read_with_lease(
-        ctx, owner, session_id, nonce, fingerprint, holder, lease_ms, captured_url
-    )
+    read = await _read_with_lease(ctx, owner, session_id, nonce, fingerprint, holder, captured_url)
     if isinstance(read, Session):
         return read  # a replay: answered as the first one was
     assert read.current is not None
     session = read.current.session
     released = False
+    renewal = asyncio.create_task(_keep_lease(ctx, owner, session_id, holder))
     try:
         try:
             if isinstance(arrival, Announcement):
@@ -238,6 +258,14 @@ async def complete_leg(
                 if kept:
                     credentials = open_pending_credentials(ctx, session, kept)
                 else:
+                    if _posts_code(arrival):
+                        if session.code_sent is not None:
+                            # A holder before us died with a code in flight: it may have
+                            # reached the provider, so it is never posted again.
+                            return await _offer_fresh_leg(ctx, session)
+                        read = await _mark_sent(ctx, read, nonce, fingerprint)
+                        assert read.current is not None
+                        session = read.current.session
                     secret = open_leg_secret(ctx, session)
                     if isinstance(arrival, Redirect):
                         credentials = await provider.exchange(session, arrival.result, secret)
@@ -258,12 +286,76 @@ async def complete_leg(
         except (ProviderUnavailable, ProviderError, ConnectInvalidAuthCode) as exc:
             await note_error(ctx, owner, session_id, exc, nonce)
             raise
+        except ProblemError:
+            if session.code_sent == fingerprint:
+                await _clear_sent(ctx, owner, session_id, fingerprint)
+            raise
         settled = await _settle(ctx, read, nonce, fingerprint, outcome, holder)
         released = True
         return settled
     finally:
+        renewal.cancel()
         if not released:
             await ctx.store.sessions.release(owner, session_id, holder)
+
+
+def _posts_code(arrival: Arrival) -> bool:
+    """True when completing this arrival sends an authorization code to the provider."""
+    if isinstance(arrival, Redirect):
+        return arrival.result.code is not None and arrival.result.error is None
+    return isinstance(arrival, AuthorizeCall) and arrival.code is not None
+
+
+async def _keep_lease(ctx: FlowContext, owner: Owner, session_id: str, holder: str) -> None:
+    """Renew the holder's lease until cancelled (a store hiccup skips one renewal)."""
+    repository = ctx.store.sessions
+    while True:
+        await asyncio.sleep(RENEW_SECONDS)
+        try:
+            if not await repository.renew(owner, session_id, holder, LEASE_MS):
+                return
+        except STORE_FAILURES:
+            continue
+
+
+async def _mark_sent(
+    ctx: FlowContext, read: CompletionRead, nonce: str, fingerprint: str
+) -> CompletionRead:
+    """Record, before the code leaves, that this arrival's code is being posted."""
+    repository = ctx.store.sessions
+    assert read.current is not None
+    owner, session_id = read.current.session.owner, read.current.session.id
+    latest: CompletionRead | None = read
+
+    async def attempt() -> CompletionRead | None:
+        nonlocal latest
+        found = latest or await repository.read_for_completion(owner, session_id, None, 0)
+        latest = None
+        if found.current is None:
+            raise ConnectSessionNotFound()
+        check_leg(found.current.session, nonce)
+        marked = found.current.session.evolve(code_sent=fingerprint)
+        saved = await save(ctx, found.current, marked)
+        return None if saved is None else replace(found, current=saved)
+
+    return await retry_write(attempt, "session")
+
+
+async def _clear_sent(ctx: FlowContext, owner: Owner, session_id: str, fingerprint: str) -> None:
+    """The provider refused before taking the code (say, a foreign issuer): nothing is in
+    flight any more."""
+
+    def clear(session: Session) -> Session:
+        return session.evolve(code_sent=None) if session.code_sent == fingerprint else session
+
+    await apply(ctx, owner, session_id, clear)
+
+
+async def _offer_fresh_leg(ctx: FlowContext, session: Session) -> Session:
+    """The leg again from the provider's sign-in, saying why (an interrupted exchange)."""
+    assert session.provider is not None
+    error = SessionError(code=ConnectInvalidAuthCode.code, message=INTERRUPTED)
+    return await start_leg(ctx, session.owner, session.id, session.provider, error)
 
 
 async def _read_with_lease(
@@ -273,17 +365,17 @@ async def _read_with_lease(
     nonce: str,
     fingerprint: str,
     holder: str,
-    lease_ms: int,
     captured_url: str | None,
 ) -> CompletionRead | Session:
     """The session read with its lease taken, or (a replay) the settled session.
 
-    While another request holds the lease, wait for its outcome (bounded by the lease).
+    While another request holds the lease, wait for its outcome, never longer than the
+    provider timeout (a dead holder's lease lapses within LEASE_MS).
     """
     repository = ctx.store.sessions
-    deadline = time.monotonic() + lease_ms / 1000
+    deadline = time.monotonic() + ctx.settings.provider_timeout_seconds
     while True:
-        read = await repository.read_for_completion(owner, session_id, holder, lease_ms)
+        read = await repository.read_for_completion(owner, session_id, holder, LEASE_MS)
         taken = read.lease is Lease.TAKEN
         try:
             if read.current is None or read.current.session.owner != owner:

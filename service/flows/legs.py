@@ -79,11 +79,70 @@ async def note_error(
     def note(session: Session) -> Session:
         if session.is_finished or (nonce is not None and session.state_nonce != nonce):
             return session
+        # The provider answered (or provably was not reached): the step stays retryable.
         return session.evolve(
-            error=SessionError(code=exc.code, message=exc.detail), updated_at=utcnow()
+            error=SessionError(code=exc.code, message=exc.detail),
+            code_sent=None,
+            updated_at=utcnow(),
         )
 
     await apply(ctx, owner, session_id, note)
+
+
+async def start_leg(
+    ctx: FlowContext,
+    owner: Owner,
+    session_id: str,
+    provider_name: ProviderName,
+    error: SessionError | None = None,
+) -> Session:
+    """Start (or restart) the external leg at a provider: new state, the old one void.
+
+    `error` says why a leg is offered again (the session shows it until the leg completes).
+    """
+    client = ctx.client(owner.client_id)
+    provider = configured_provider(ctx, provider_name)
+
+    async def attempt() -> Versioned | None:
+        current = await read_session(ctx, owner, session_id)
+        session = current.session
+        if session.status not in (SessionStatus.PENDING, SessionStatus.AWAITING_EXTERNAL):
+            raise refusal(session.status)
+        if session.provider_locked and session.provider != provider_name:
+            raise ConnectProviderNotAllowed(
+                f"This session connects with {session.provider}, not {provider_name.value}"
+            )
+        check_provider(ctx, client, provider_name, session.vehicle_profile_id)
+        nonce = secrets.token_urlsafe(16)
+        ttl = max((session.expires_at - utcnow()).total_seconds(), 1.0)
+        state = issue_state(ctx.keyring, session, nonce, provider_name, ttl)
+        try:
+            leg = await provider.start(session, state)
+        except (ProviderUnavailable, ProviderError) as exc:
+            await note_error(ctx, owner, session_id, exc)
+            raise
+        if leg.provider_user_id is not None:
+            await ctx.store.provider_users.remember(
+                provider_name.value, leg.provider_user_id, owner
+            )
+        started = session.transit(
+            Trigger.START_EXTERNAL,
+            utcnow(),
+            provider=provider_name,
+            authorize_url=leg.authorize_url,
+            external_redirect_url=leg.external_redirect_url,
+            redirect_info=leg.redirect_info,
+            state_nonce=nonce,
+            leg_secret=seal_leg_secret(ctx, session, leg.secret),
+            error=error,
+            exchanged=None,
+            code_sent=None,
+            external_done=False,
+            pending_credentials=None,
+        )
+        return await save(ctx, current, started)
+
+    return (await retry_write(attempt, "session")).session
 
 
 class Legs:
@@ -94,49 +153,7 @@ class Legs:
 
     async def start(self, owner: Owner, session_id: str, provider_name: ProviderName) -> Session:
         """Start (or restart) the external leg at a provider: new state, the old one void."""
-        ctx = self._ctx
-        client = ctx.client(owner.client_id)
-        provider = configured_provider(ctx, provider_name)
-
-        async def attempt() -> Versioned | None:
-            current = await read_session(ctx, owner, session_id)
-            session = current.session
-            if session.status not in (SessionStatus.PENDING, SessionStatus.AWAITING_EXTERNAL):
-                raise refusal(session.status)
-            if session.provider_locked and session.provider != provider_name:
-                raise ConnectProviderNotAllowed(
-                    f"This session connects with {session.provider}, not {provider_name.value}"
-                )
-            check_provider(ctx, client, provider_name, session.vehicle_profile_id)
-            nonce = secrets.token_urlsafe(16)
-            ttl = max((session.expires_at - utcnow()).total_seconds(), 1.0)
-            state = issue_state(ctx.keyring, session, nonce, provider_name, ttl)
-            try:
-                leg = await provider.start(session, state)
-            except (ProviderUnavailable, ProviderError) as exc:
-                await note_error(ctx, owner, session_id, exc)
-                raise
-            if leg.provider_user_id is not None:
-                await ctx.store.provider_users.remember(
-                    provider_name.value, leg.provider_user_id, owner
-                )
-            started = session.transit(
-                Trigger.START_EXTERNAL,
-                utcnow(),
-                provider=provider_name,
-                authorize_url=leg.authorize_url,
-                external_redirect_url=leg.external_redirect_url,
-                redirect_info=leg.redirect_info,
-                state_nonce=nonce,
-                leg_secret=seal_leg_secret(ctx, session, leg.secret),
-                error=None,
-                exchanged=None,
-                external_done=False,
-                pending_credentials=None,
-            )
-            return await save(ctx, current, started)
-
-        return (await retry_write(attempt, "session")).session
+        return await start_leg(self._ctx, owner, session_id, provider_name)
 
     async def choose(self, owner: Owner, session_id: str, vin: str) -> Session:
         """Bind the car the user picked on the choice page."""

@@ -117,6 +117,12 @@ return 1
 """
 
 # KEYS: claim; ARGV: owner. Deletes the lease only if this owner holds it.
+# KEYS: lease; ARGV: holder, ttl ms. Extends the lease while holder still holds it.
+RENEW_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
 RELEASE_CLAIM = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

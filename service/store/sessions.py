@@ -61,6 +61,7 @@ class SessionRepository:
         self._bind = LuaScript(redis, scripts.BIND_VEHICLE)
         self._read_for_completion = LuaScript(redis, scripts.READ_FOR_COMPLETION)
         self._release = LuaScript(redis, scripts.RELEASE_CLAIM)
+        self._renew = LuaScript(redis, scripts.RENEW_CLAIM)
         self._parsed: dict[str, Versioned] = {}
 
     def _ttl_ms(self, session: Session, now: datetime) -> int:
@@ -232,6 +233,13 @@ class SessionRepository:
         if gone:
             await self._redis.zrem(keys.session_index_key(owner), *gone)
         return [self._parse(raw) for raw in raws if raw is not None]
+
+    async def renew(self, owner: Owner, session_id: str, holder: str, lease_ms: int) -> bool:
+        """Extend the lease while holder still holds it; False when it is no longer theirs."""
+        renewed = await self._renew(
+            keys=[keys.claim_key(owner, session_id)], args=[holder, lease_ms]
+        )
+        return int(renewed) == 1
 
     async def release(self, owner: Owner, session_id: str, holder: str) -> None:
         """Give the lease back if holder still holds it."""

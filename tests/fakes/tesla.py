@@ -78,6 +78,8 @@ class FakeTesla:
     token_failures: list[int] = field(default_factory=list)
     api_failures: list[int] = field(default_factory=list)
     token_delay: float = 0.0
+    answer_delay: float = 0.0
+    """Seconds a code exchange waits after taking the code, before it answers."""
     token_requests: list[dict[str, Any]] = field(default_factory=list)
     grants: dict[str, Grant] = field(default_factory=dict)
     access_tokens: dict[str, str] = field(default_factory=dict)
@@ -181,7 +183,10 @@ class FakeTesla:
             return self._refresh(body)
         if body.get("grant_type") != "authorization_code":
             return _error(400, "unsupported_grant_type")
-        return self._exchange(body)
+        answer = self._exchange(body)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)  # the code is spent; the answer is late
+        return answer
 
     def _exchange(self, body: dict[str, Any]) -> Response:
         with self.lock:
