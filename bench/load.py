@@ -137,7 +137,9 @@ async def run_load(base_url: str, secret: str, users: int, seconds: float) -> To
     """Run the simulated users against base_url and check the store afterwards."""
     totals = Totals(users, seconds)
     limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=30, limits=limits, headers={"Origin": base_url}
+    ) as client:
         people = [_User(client, totals, f"load-{i}-{os.getpid()}", secret) for i in range(users)]
         started = time.monotonic()
         await asyncio.gather(*(user.run_until(started + seconds) for user in people))

@@ -153,10 +153,15 @@ class FlowSteps:
         user, headers = self._user()
         session = self.create(user, headers, {})
         token = _query(session["startUrl"])["token"]
-        picked = httpx.post(f"{self.base}/web/start", data={"token": token, "provider": "sandbox"})
+        picked = httpx.post(
+            f"{self.base}/web/start",
+            data={"token": token, "provider": "sandbox"},
+            headers={"Origin": self.base},
+        )
         login = _query(picked.headers["location"])
         approved = httpx.post(
             f"{self.base}/sandbox/authorize",
+            headers={"Origin": self.base},
             data={
                 "state": login["state"],
                 "redirect_uri": login["redirect_uri"],

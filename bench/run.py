@@ -173,7 +173,7 @@ async def prepare_relays(base: str, count: int, first: int = 0) -> list[tuple[st
     Each session is a user of its own (relay-<n>, numbered from first), as in the field: every
     relay completes a user's first connection and binds their car.
     """
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=30, headers={"Origin": base}) as client:
         semaphore = asyncio.Semaphore(CONNECTIONS)
 
         async def one(number: int) -> tuple[str, str, str]:

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
 
     enode_api_url: str = "https://enode-api.production.enode.io"
     enode_oauth_url: str = "https://oauth.production.enode.io"
+    enode_link_url: str = "https://link.enode.com"
+    """Where Enode's link UI is served (its `linkUrl`s): the hosted pages' CSP lets forms lead
+    there."""
     enode_client_id: str | None = None
     enode_client_secret: str | None = None
     enode_webhook_secret: str | None = None
@@ -111,6 +114,7 @@ class Settings(BaseSettings):
         "tesla_fleet_api_url",
         "enode_api_url",
         "enode_oauth_url",
+        "enode_link_url",
         "smartcar_connect_url",
         "smartcar_auth_url",
         "smartcar_api_url",
@@ -138,6 +142,17 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @property
+    def provider_page_urls(self) -> list[str]:
+        """Provider pages a browser is sent to from our forms (sign-in, link)."""
+        urls = [
+            self.tesla_auth_url,
+            self.tesla_fleet_auth_url,
+            self.enode_link_url,
+            self.smartcar_connect_url,
+        ]
+        return urls + ([self.tesla_auth_cn_url] if self.tesla_auth_cn_url else [])
 
     @property
     def sandbox_offered(self) -> bool:

@@ -2,7 +2,7 @@
 
     ProblemError                       every failure a client may see (status, code, title)
     +-- AuthTokenMissing / AuthTokenInvalid / AuthTokenExpired        401
-    +-- Forbidden, ConnectProviderNotAllowed                          403
+    +-- Forbidden, ForbiddenOrigin, ConnectProviderNotAllowed         403
     +-- NotFound, ConnectSessionNotFound, ConnectedVehicleNotFound    404
     +-- MethodNotAllowed                                              405
     +-- ConnectVehicleNotPending / NotAuthorized / MultipleVehicles /
@@ -76,6 +76,10 @@ class AuthTokenExpired(ProblemError):
 
 class Forbidden(ProblemError):
     status, code, title = 403, "FORBIDDEN", "Forbidden"
+
+
+class ForbiddenOrigin(ProblemError):
+    status, code, title = 403, "FORBIDDEN_ORIGIN", "This form was sent from another site"
 
 
 class ValidationFailed(ProblemError):

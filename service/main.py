@@ -81,7 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routes=[route for module in ROUTERS for route in module.router.routes],
     )
     app.state.use_cases = use_cases
-    app.state.html_pages = HtmlPages()
+    app.state.html_pages = HtmlPages(
+        [settings.public_base_url, *settings.provider_page_urls],
+        {client_id: list(client.redirect_uris) for client_id, client in ctx.clients.items()},
+    )
     app.state.presenter = Presenter(ctx.urls)
     app.state.metrics = ctx.metrics
     app.state.flow_context = ctx  # for tests and tools; routes reach only the use cases

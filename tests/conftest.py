@@ -80,5 +80,7 @@ async def _api(
     app = create_app(make_settings(None, **env))
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url=BASE_URL, headers={"Origin": BASE_URL}
+        ) as client:
             yield ConnectApi(client, app.state.flow_context)

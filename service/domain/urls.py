@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote_plus
+from urllib.parse import quote_plus, urlsplit
 
 from service.domain.providers import ProviderName
 
@@ -17,6 +17,9 @@ class PublicUrls:
 
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/")
+        parts = urlsplit(self.base)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        """Our origin, as browsers name it in `Origin`."""
 
     def start_page(self, page_token: str) -> str:
         """Hosted start page: pick a provider."""

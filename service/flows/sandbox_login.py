@@ -19,9 +19,10 @@ class SandboxLogin:
 
     def check_client(
         self, client_id: str, redirect_uri: str, response_type: str, state: str
-    ) -> None:
-        """Refuse an unknown client, response type or unregistered redirect_uri (422), and a
-        state this service did not issue for a sandbox leg (400 CONNECT_INVALID_STATE).
+    ) -> str:
+        """The API client whose session the state names, after refusing an unknown client,
+        response type or unregistered redirect_uri (422), and a state this service did not
+        issue for a sandbox leg (400 CONNECT_INVALID_STATE).
 
         Where the sandbox is not offered (production without SANDBOX_ENABLED) its pages are 404.
         Nothing is stored for a request these checks refuse.
@@ -32,8 +33,10 @@ class SandboxLogin:
             raise ValidationFailed("Unknown sandbox client or response type")
         if redirect_uri != self._ctx.urls.callback(ProviderName.SANDBOX):
             raise ValidationFailed("The redirect_uri is not registered for this client")
-        if open_state(self._ctx.keyring, state).provider != ProviderName.SANDBOX:
+        claims = open_state(self._ctx.keyring, state)
+        if claims.provider != ProviderName.SANDBOX:
             raise ConnectInvalidState("The state was issued for another provider.")
+        return claims.owner.client_id
 
     async def decide(
         self, redirect_uri: str, state: str, *, approve: bool, cars: int, account: str

@@ -8,6 +8,7 @@ from fastapi import Depends, Path, Request, Security
 from fastapi.security import HTTPBearer
 
 from service.domain.models import Owner
+from service.errors import ForbiddenOrigin
 from service.flows.use_cases import UseCases
 from service.http.rendering import HtmlPages, html_pages
 
@@ -48,3 +49,18 @@ CallerDep = Annotated[Owner, Depends(any_caller)]
 async def limit_by_client_ip(request: Request, flows: UseCasesDep) -> None:
     """Rate limit by client IP (callbacks, hosted pages, webhooks: no user token there)."""
     await flows.access.client_ip(client_address(request))
+
+
+async def same_origin_form(request: Request, flows: UseCasesDep) -> None:
+    """Refuse a hosted form POST that another site made: 403 FORBIDDEN_ORIGIN.
+
+    `Sec-Fetch-Site` decides when the browser sends it; else `Origin` must be ours. A POST
+    carrying neither is refused too (every current browser sends `Origin` on form posts).
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        if fetch_site == "same-origin":
+            return
+    elif request.headers.get("origin") == flows.urls.origin:
+        return
+    raise ForbiddenOrigin("This form can only be sent from this service's own pages.")

@@ -7,6 +7,7 @@ browser and a problem document for everyone else.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -19,26 +20,61 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "img-src data:; form-action *; frame-ancestors 'none'",
 }
 _BROWSER_PREFIXES = ("/web/", "/sandbox/", "/callbacks/")
+
+
+def form_source(url: str) -> str:
+    """The CSP source of a URL a form may lead to: its origin, or `scheme:` for an app's own
+    scheme (`myapp://connected`)."""
+    parts = urlsplit(url.rstrip("*"))
+    if parts.scheme in ("http", "https"):
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"{parts.scheme}:"
+
+
+def content_security_policy(form_targets: list[str]) -> str:
+    """The pages' CSP: nothing loads from elsewhere; forms (and the redirects that answer
+    them) lead only to our origin and these URLs' origins."""
+    sources = " ".join(["'self'", *sorted({form_source(url) for url in form_targets})])
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"form-action {sources}; frame-ancestors 'none'"
+    )
 
 
 class HtmlPages:
     """The page templates (service/templates), rendered with headers that keep tokens private."""
 
-    def __init__(self) -> None:
+    def __init__(self, form_targets: list[str], app_targets: dict[str, list[str]]) -> None:
+        """`form_targets`: ours and the providers' pages; `app_targets`: per API client, the
+        redirect URIs it allow-lists (where a finished hosted leg sends the browser)."""
         self._env = Environment(
             loader=PackageLoader("service", "templates"),
             autoescape=select_autoescape(["html"]),
             enable_async=False,
         )
+        self._headers = self._with_policy(form_targets)
+        self._client_headers = {
+            client_id: self._with_policy(form_targets + targets)
+            for client_id, targets in app_targets.items()
+        }
 
-    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        """A page from a template, kept out of caches and referrers."""
+    @staticmethod
+    def _with_policy(form_targets: list[str]) -> dict[str, str]:
+        return {
+            **_SECURITY_HEADERS,
+            "Content-Security-Policy": content_security_policy(form_targets),
+        }
+
+    def render(
+        self, template: str, status_code: int = 200, *, client_id: str | None = None, **context: Any
+    ) -> HTMLResponse:
+        """A page from a template, kept out of caches and referrers; a page of one client's
+        session lets its forms end at that client's redirect URIs."""
         html = self._env.get_template(template).render(**context)
-        return HTMLResponse(html, status_code=status_code, headers=_SECURITY_HEADERS)
+        headers = self._client_headers.get(client_id or "", self._headers)
+        return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def app_html_pages(request: Request) -> HtmlPages:

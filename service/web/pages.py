@@ -10,7 +10,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus
 from service.flows.pages import PageOutcome
-from service.http.dependencies import HtmlPagesDep, UseCasesDep, limit_by_client_ip
+from service.http.dependencies import (
+    HtmlPagesDep,
+    UseCasesDep,
+    limit_by_client_ip,
+    same_origin_form,
+)
 from service.http.rendering import HtmlPages
 
 router = APIRouter(
@@ -31,11 +36,15 @@ async def start_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = None
     if session.status not in (SessionStatus.PENDING, SessionStatus.AWAITING_EXTERNAL):
         return _status_page(html, await flows.pages.outcome(session))
     return html.render(
-        "start.html", token=token, action="/web/start", providers=flows.pages.offers(session)
+        "start.html",
+        client_id=session.client_id,
+        token=token,
+        action="/web/start",
+        providers=flows.pages.offers(session),
     )
 
 
-@router.post("/start")
+@router.post("/start", dependencies=[Depends(same_origin_form)])
 async def start_submit(
     flows: UseCasesDep, token: FormToken, provider: Annotated[ProviderName, Form()]
 ) -> RedirectResponse:
@@ -50,11 +59,15 @@ async def choice_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = Non
     if session.status != SessionStatus.AWAITING_VEHICLE_CHOICE:
         return _status_page(html, await flows.pages.outcome(session))
     return html.render(
-        "choose.html", token=token, action="/web/choose", candidates=session.candidates
+        "choose.html",
+        client_id=session.client_id,
+        token=token,
+        action="/web/choose",
+        candidates=session.candidates,
     )
 
 
-@router.post("/choose")
+@router.post("/choose", dependencies=[Depends(same_origin_form)])
 async def choice_submit(
     flows: UseCasesDep,
     token: FormToken,

@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from service.http.dependencies import HtmlPagesDep, UseCasesDep, limit_by_client_ip
+from service.http.dependencies import (
+    HtmlPagesDep,
+    UseCasesDep,
+    limit_by_client_ip,
+    same_origin_form,
+)
 
 router = APIRouter(
     prefix="/sandbox",
@@ -29,13 +34,17 @@ async def sandbox_login(
     response_type: Param = "code",
 ) -> HTMLResponse:
     """The sign-in page, after the checks an OAuth provider makes."""
-    flows.sandbox.check_client(client_id, redirect_uri, response_type, state)
+    api_client = flows.sandbox.check_client(client_id, redirect_uri, response_type, state)
     return html.render(
-        "sandbox_login.html", action="/sandbox/authorize", state=state, redirect_uri=redirect_uri
+        "sandbox_login.html",
+        client_id=api_client,
+        action="/sandbox/authorize",
+        state=state,
+        redirect_uri=redirect_uri,
     )
 
 
-@router.post("/authorize")
+@router.post("/authorize", dependencies=[Depends(same_origin_form)])
 async def sandbox_decide(
     flows: UseCasesDep,
     redirect_uri: Annotated[str, Form(max_length=2048)],

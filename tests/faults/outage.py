@@ -18,10 +18,15 @@ def connect_sandbox(base: str, user: str) -> dict[str, Any]:
     api = f"{base}/api/v1/users/{user}"
     session = httpx.post(f"{api}/vehicles/connect-sessions", headers=auth(user), json={}).json()
     token = query_of(session["startUrl"])["token"]
-    picked = httpx.post(f"{base}/web/start", data={"token": token, "provider": "sandbox"})
+    picked = httpx.post(
+        f"{base}/web/start",
+        data={"token": token, "provider": "sandbox"},
+        headers={"Origin": base},
+    )
     login = query_of(picked.headers["location"])
     approved = httpx.post(
         f"{base}/sandbox/authorize",
+        headers={"Origin": base},
         data={
             "state": login["state"],
             "redirect_uri": login["redirect_uri"],

@@ -12,6 +12,8 @@ import httpx
 from tests.support import RedisServer, auth, query_of, running_service
 
 USERS = 30
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+"""What a browser says of our hosted forms posted from our own pages."""
 
 
 async def _prepare(client: httpx.AsyncClient, base: str, user: str) -> tuple[str, str]:
@@ -54,7 +56,7 @@ def test_sigkill_during_relays_leaves_valid_states(real_redis: RedisServer, tmp_
         base = first.base_url
 
         async def prepare_and_relay() -> list[tuple[str, str, str]]:
-            async with httpx.AsyncClient(timeout=10) as client:
+            async with httpx.AsyncClient(timeout=10, headers=SAME_ORIGIN) as client:
                 prepared = await asyncio.gather(
                     *(_prepare(client, base, f"kill-{i}") for i in range(USERS))
                 )
@@ -75,7 +77,7 @@ def test_sigkill_during_relays_leaves_valid_states(real_redis: RedisServer, tmp_
         base = second.base_url
 
         async def settle() -> list[dict[str, Any]]:
-            async with httpx.AsyncClient(timeout=15) as client:
+            async with httpx.AsyncClient(timeout=15, headers=SAME_ORIGIN) as client:
                 deadline = time.monotonic() + 30
                 finals = []
                 for user, sid, url in flows:
@@ -96,7 +98,7 @@ def test_sigkill_during_relays_leaves_valid_states(real_redis: RedisServer, tmp_
         async def restart_the_interrupted(finals: list[dict[str, Any]]) -> list[int]:
             """A user whose attempt was cut off connects again with a new session."""
             counts = []
-            async with httpx.AsyncClient(timeout=15) as client:
+            async with httpx.AsyncClient(timeout=15, headers=SAME_ORIGIN) as client:
                 for (user, _, _), final in zip(flows, finals, strict=True):
                     if final["session"]["status"] != "authorized":
                         sid, url = await _prepare(client, base, user)

@@ -37,7 +37,9 @@ def replicas(real_redis: RedisServer, tmp_path: Path) -> Iterator[list[ServicePr
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     limits = httpx.Limits(max_connections=CALLERS * 2)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        timeout=30, limits=limits, headers={"Sec-Fetch-Site": "same-origin"}
+    ) as client:
         yield client
 
 

@@ -1,0 +1,133 @@
+"""Probe finding 7 in a real Chromium: a page on another origin that auto-submits our hosted
+start form gets the 403 page, and the session stays where it was."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from playwright.sync_api import Page
+
+from tests.fakes.server import serving
+from tests.support import RedisServer, ServiceProcess, auth, query_of, running_service
+from tests.web.conftest import browser, page  # noqa: F401  (the Chromium fixtures)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def service(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    with running_service(redis_server.url, tmp_path_factory.mktemp("origin")) as running:
+        yield running
+
+
+def _attacker(action: str, fields: dict[str, str]) -> FastAPI:
+    """Another origin's page that posts a form to `action` as soon as it loads."""
+    inputs = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in fields.items()
+    )
+    body = (
+        f'<form id="f" method="post" action="{html.escape(action)}">{inputs}</form>'
+        "<script>document.getElementById('f').submit()</script>"
+    )
+    app = FastAPI()
+    app.add_api_route("/", lambda: HTMLResponse(body), methods=["GET"])
+    return app
+
+
+def test_an_auto_submitted_foreign_form_is_refused(
+    service: ServiceProcess,
+    page: Page,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    created = httpx.post(
+        f"{service.base_url}/api/v1/users/victim/vehicles/connect-sessions",
+        headers=auth("victim"),
+        json={},
+    ).json()
+    token = query_of(created["startUrl"])["token"]
+    form = {"token": token, "provider": "sandbox"}
+    with serving(_attacker(f"{service.base_url}/web/start", form)) as evil:
+        assert evil != service.base_url
+        with page.expect_response(f"{service.base_url}/web/start") as answered:
+            page.goto(evil)
+        assert answered.value.status == 403
+    page.wait_for_load_state()
+    assert "FORBIDDEN_ORIGIN" in page.content()
+    page.screenshot(path=str(tmp_path / "forbidden-origin.png"))
+    read = httpx.get(
+        f"{service.base_url}/api/v1/users/victim/connect-sessions/{created['id']}",
+        headers=auth("victim"),
+    ).json()
+    assert read["status"] == "pending"
+
+
+def test_our_own_start_page_still_posts(
+    service: ServiceProcess,
+    page: Page,  # noqa: F811
+) -> None:
+    created = httpx.post(
+        f"{service.base_url}/api/v1/users/own-origin/vehicles/connect-sessions",
+        headers=auth("own-origin"),
+        json={},
+    ).json()
+    page.goto(created["startUrl"])
+    page.get_by_role("button", name="Sandbox").click()
+    page.wait_for_url("**/sandbox/authorize?**")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url(created["redirectUrl"] + "?**")
+    assert "Car connected" in page.content()
+
+
+@pytest.fixture(scope="module")
+def app_site() -> Iterator[str]:
+    """The app's own web page a finished hosted leg returns to (another origin)."""
+    app = FastAPI()
+    app.add_api_route("/done", lambda: HTMLResponse("<h1>Back in the app</h1>"), methods=["GET"])
+    with serving(app) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def client_service(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory, app_site: str
+) -> Iterator[ServiceProcess]:
+    folder = tmp_path_factory.mktemp("origin-client")
+    clients = folder / "clients.yaml"
+    clients.write_text(
+        "clients:\n  default:\n    providers: [sandbox]\n"
+        f"    redirectUris: ['{app_site}/done', 'myapp://connected']\n"
+    )
+    with running_service(redis_server.url, folder, CLIENTS_FILE=str(clients)) as running:
+        yield running
+
+
+def test_the_csp_lets_a_finished_leg_return_to_the_app(
+    client_service: ServiceProcess,
+    app_site: str,
+    page: Page,  # noqa: F811
+) -> None:
+    """The sandbox's Approve form ends (through our callback) at the app's redirectUri, which
+    the page's form-action must allow for Chromium to follow it."""
+    created = httpx.post(
+        f"{client_service.base_url}/api/v1/users/app-return/vehicles/connect-sessions",
+        headers=auth("app-return"),
+        json={"redirectUri": f"{app_site}/done"},
+    ).json()
+    page.goto(created["startUrl"])
+    policy = httpx.get(created["startUrl"]).headers["content-security-policy"]
+    assert app_site in policy and "myapp:" in policy
+    page.get_by_role("button", name="Sandbox").click()
+    page.wait_for_url("**/sandbox/authorize?**")
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url(f"{app_site}/done?**")
+    assert "Back in the app" in page.content()
+    assert "status=authorized" in page.url
