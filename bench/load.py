@@ -87,6 +87,7 @@ class _User:
             "POST", f"{self.api}/vehicles/connect-sessions", 201, headers=self.headers, json={}
         )
         session = created.json()
+        await self.call("GET", _local(session["startUrl"]), 200)  # the web view opens it
         token = _query(session["startUrl"])["token"]
         picked = await self.call(
             "POST", "/web/start", 303, data={"token": token, "provider": "sandbox"}

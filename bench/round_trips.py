@@ -152,22 +152,22 @@ class FlowSteps:
         """A session up to the sandbox's redirect: user, headers, session id, redirect URL."""
         user, headers = self._user()
         session = self.create(user, headers, {})
-        token = _query(session["startUrl"])["token"]
-        picked = httpx.post(
-            f"{self.base}/web/start",
-            data={"token": token, "provider": "sandbox"},
-            headers={"Origin": self.base},
-        )
-        login = _query(picked.headers["location"])
-        approved = httpx.post(
-            f"{self.base}/sandbox/authorize",
-            headers={"Origin": self.base},
-            data={
-                "state": login["state"],
-                "redirect_uri": login["redirect_uri"],
-                "decision": "approve",
-            },
-        )
+        with httpx.Client(headers={"Origin": self.base}) as browser:
+            start = urlsplit(session["startUrl"])
+            browser.get(f"{self.base}{start.path}?{start.query}")  # the web view opens it
+            picked = browser.post(
+                f"{self.base}/web/start",
+                data={"token": _query(session["startUrl"])["token"], "provider": "sandbox"},
+            )
+            login = _query(picked.headers["location"])
+            approved = browser.post(
+                f"{self.base}/sandbox/authorize",
+                data={
+                    "state": login["state"],
+                    "redirect_uri": login["redirect_uri"],
+                    "decision": "approve",
+                },
+            )
         return user, headers, session["id"], approved.headers["location"]
 
     def tesla_redirect(self) -> tuple[str, dict[str, str], str, str]:

@@ -186,7 +186,9 @@ async def prepare_relays(base: str, count: int, first: int = 0) -> list[tuple[st
                     json={},
                 )
                 session = expect(created, 201).json()
-                token = parse_qs(urlsplit(session["startUrl"]).query)["token"][0]
+                start = urlsplit(session["startUrl"])
+                expect(await client.get(f"{start.path}?{start.query}"), 200)  # binds
+                token = parse_qs(start.query)["token"][0]
                 picked = await client.post(
                     "/web/start", data={"token": token, "provider": "sandbox"}
                 )

@@ -14,6 +14,7 @@ from service.config import Settings, load_clients, load_settings
 from service.domain.urls import PublicUrls
 from service.flows.context import FlowContext
 from service.flows.use_cases import UseCases
+from service.http.browser_cookie import BrowserCookie
 from service.http.handlers import install_handlers
 from service.http.middleware import CorrelationMiddleware, RequestBodyMiddleware
 from service.http.rendering import HtmlPages
@@ -22,6 +23,7 @@ from service.providers.http import ProviderHttp
 from service.providers.registry import build_registry
 from service.security.auth import JwksCache, TokenVerifier
 from service.security.crypto import Keyring
+from service.security.sealed import SessionLinks
 from service.security.secrets import resolve_secrets
 from service.store.connection import STORE_FAILURES
 from service.store.repositories import Store
@@ -39,13 +41,16 @@ def build_context(settings: Settings, http: httpx.AsyncClient) -> tuple[FlowCont
     secrets = resolve_secrets(settings)
     clients = load_clients(settings.clients_file)
     store = Store.open(settings)
-    urls = PublicUrls(settings.public_base_url)
+    keyring = Keyring.from_setting(secrets.encryption_key)
+    links = SessionLinks(keyring)
+    urls = PublicUrls(settings.public_base_url, links)
     metrics = Metrics()
     jwks = JwksCache(settings.auth_jwks_url, http) if settings.auth_jwks_url else None
     ctx = FlowContext(
         settings=settings,
         clients=clients,
-        keyring=Keyring.from_setting(secrets.encryption_key),
+        keyring=keyring,
+        links=links,
         store=store,
         providers=build_registry(settings, urls, ProviderHttp(http, metrics), store.sandbox_codes),
         urls=urls,
@@ -85,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         [settings.public_base_url, *settings.provider_page_urls],
         {client_id: list(client.redirect_uris) for client_id, client in ctx.clients.items()},
     )
+    app.state.browser_cookie = BrowserCookie(secure=ctx.urls.secure)
     app.state.presenter = Presenter(ctx.urls)
     app.state.metrics = ctx.metrics
     app.state.flow_context = ctx  # for tests and tools; routes reach only the use cases

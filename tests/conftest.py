@@ -83,4 +83,4 @@ async def _api(
         async with httpx.AsyncClient(
             transport=transport, base_url=BASE_URL, headers={"Origin": BASE_URL}
         ) as client:
-            yield ConnectApi(client, app.state.flow_context)
+            yield ConnectApi(client, app.state.flow_context, transport)

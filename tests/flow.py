@@ -8,15 +8,29 @@ import httpx
 
 from service.domain.models import Owner, Session
 from service.flows.context import FlowContext
-from tests.support import auth, path_and_query, query_of
+from tests.support import BASE_URL, auth, path_and_query, query_of
 
 
 class ConnectApi:
     """Drives one app instance over HTTP."""
 
-    def __init__(self, client: httpx.AsyncClient, ctx: FlowContext) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        ctx: FlowContext,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.client = client
         self.ctx = ctx
+        self.transport = transport
+
+    def other_browser(self) -> httpx.AsyncClient:
+        """A second browser on the same app: its own, empty cookie jar; it asks for pages."""
+        assert self.transport is not None, "built without its transport"
+        headers = {"Origin": BASE_URL, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        return httpx.AsyncClient(
+            transport=self.transport, base_url=self.client.base_url, headers=headers
+        )
 
     def url(self, user: str, path: str) -> str:
         """An /api/v1/users/{user}/... path."""
@@ -44,6 +58,29 @@ class ConnectApi:
         )
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+    def page_token(self, session: Session) -> str:
+        """The page token of a stored session (what its hosted links carry)."""
+        return self.ctx.links.page_token(session)
+
+    async def open_start(self, session: Session) -> httpx.Response:
+        """Open a stored session's start page in this client's browser (binding it)."""
+        response = await self.client.get("/web/start", params={"token": self.page_token(session)})
+        assert response.status_code == 200, response.text
+        return response
+
+    async def provider_url(self, session: dict[str, Any]) -> str:
+        """Open startUrl as the app's web view does; the provider page it leads to.
+
+        A leg that ends at our callback starts on our page, which binds this client's
+        browser and redirects; a relayed leg (Tesla owner mode) starts at the provider.
+        """
+        start = str(session["startUrl"])
+        if not start.startswith(f"{self.ctx.urls.base}/web/go?"):
+            return start
+        response = await self.client.get(path_and_query(start))
+        assert response.status_code == 302, response.text
+        return str(response.headers["location"])
 
     async def pick_provider(self, session: dict[str, Any], provider: str = "sandbox") -> str:
         """On the start page, pick a provider; returns the provider sign-in URL."""

@@ -17,11 +17,13 @@ from service.errors import (
     ConnectSessionExpired,
     ConnectSessionNotFound,
     ConnectVehicleNotPending,
+    Forbidden,
     ProviderError,
     ProviderUnavailable,
     StoreUnavailable,
     ValidationFailed,
 )
+from service.http.browser_cookie import BrowserDep
 from service.http.dependencies import UseCasesDep, limit_by_client_ip
 
 router = APIRouter(tags=["provider callbacks"], dependencies=[Depends(limit_by_client_ip)])
@@ -44,6 +46,7 @@ QueryValue = Annotated[str | None, Query(max_length=4096)]
         ConnectSessionNotFound,
         ConnectSessionExpired,
         ConnectVehicleNotPending,
+        Forbidden,
         ProviderUnavailable,
         ProviderError,
         StoreUnavailable,
@@ -51,6 +54,7 @@ QueryValue = Annotated[str | None, Query(max_length=4096)]
 )
 async def provider_callback(
     flows: UseCasesDep,
+    browser: BrowserDep,
     provider: ProviderName,
     state: QueryValue = None,
     code: QueryValue = None,
@@ -58,7 +62,11 @@ async def provider_callback(
     error_description: QueryValue = None,
     issuer: QueryValue = None,
 ) -> RedirectResponse:
-    """Complete the leg the state names, then send the browser to the session's next page."""
+    """Complete the leg the state names, then send the browser to the session's next page.
+
+    Only the browser the leg is bound to (its cookie) may complete it; any other is refused
+    with 403 and the session stays as it was.
+    """
     query = {
         "state": state,
         "code": code,
@@ -66,4 +74,5 @@ async def provider_callback(
         "error_description": error_description,
         "issuer": issuer,
     }
-    return RedirectResponse(await flows.completion.callback(provider, query), status_code=302)
+    target = await flows.completion.callback(provider, query, browser)
+    return RedirectResponse(target, status_code=302)

@@ -104,8 +104,17 @@ class Session(_Record):
     updated_at: datetime
     expires_at: datetime
     history: list[HistoryEntry] = Field(default_factory=list)
-    page_token: str
-    authorize_url: str | None = None
+    seal_kid: str = ""
+    """The key id the session's page token and states are minted with (stable links); empty
+    in a record older than minted links, whose links can then no longer be made (400)."""
+    page_token_hash: str = ""
+    """Keyed hash of the page token (the token itself is minted again for each link)."""
+    browser_hash: str | None = None
+    """Keyed hash of the binding cookie of the browser that first opened the session's pages."""
+    sealed_leg_url: str | None = None
+    """The provider page the current leg starts at, encrypted, with a slot for its state."""
+    state_hash: str | None = None
+    """Keyed hash of the current leg's state."""
     external_redirect_url: str | None = None
     redirect_info: RedirectInfo | None = None
     state_nonce: str | None = None
@@ -117,6 +126,9 @@ class Session(_Record):
     external_done: bool = False
     leg_secret: str | None = None
     candidates: list[Candidate] = Field(default_factory=list)
+    announced: Candidate | None = None
+    """A vehicle the provider announced before the bound browser came back (Enode): kept,
+    and applied when the callback arrives."""
     pending_credentials: str | None = None
 
     @property
@@ -141,15 +153,17 @@ class Session(_Record):
         update: dict[str, object] = {"status": destination, "updated_at": now, "history": history}
         if is_finished(destination):
             update.update(
-                authorize_url=None,
+                sealed_leg_url=None,
                 external_redirect_url=None,
                 redirect_info=None,
                 state_nonce=None,
+                state_hash=None,
                 exchanged=None,
                 code_sent=None,
                 external_done=False,
                 leg_secret=None,
                 candidates=[],
+                announced=None,
                 pending_credentials=None,
             )
         update.update(changes)

@@ -12,11 +12,15 @@ from service.domain.urls import PublicUrls
 def start_url(session: Session, urls: PublicUrls) -> str | None:
     """The page the app must open next; None when finished."""
     if session.status == SessionStatus.PENDING:
-        return urls.start_page(session.page_token)
+        return urls.start_page(session)
     if session.status == SessionStatus.AWAITING_EXTERNAL:
-        return session.authorize_url
+        if session.external_redirect_url:
+            # The app captures this leg's end and relays it: the provider's page itself.
+            return urls.provider_page(session)
+        # The leg ends at our callback: first our page, which binds the browser.
+        return urls.leg_page(session)
     if session.status == SessionStatus.AWAITING_VEHICLE_CHOICE:
-        return urls.choice_page(session.page_token)
+        return urls.choice_page(session)
     return None
 
 
@@ -35,11 +39,11 @@ def hosted_redirect(session: Session, urls: PublicUrls) -> str:
         separator = "&" if "?" in session.redirect_uri else "?"
         query = urlencode({"sessionId": session.id, "status": session.status.value})
         return f"{session.redirect_uri}{separator}{query}"
-    return urls.end_page(session.page_token)
+    return urls.end_page(session)
 
 
 def next_page(session: Session, urls: PublicUrls) -> str:
     """Where a callback or a hosted form sends the browser after it has run."""
     if session.status == SessionStatus.AWAITING_VEHICLE_CHOICE:
-        return urls.choice_page(session.page_token)
+        return urls.choice_page(session)
     return hosted_redirect(session, urls)

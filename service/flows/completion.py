@@ -12,7 +12,7 @@ import asyncio
 import hmac
 import secrets
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from service.domain.models import (
     Candidate,
@@ -37,6 +37,7 @@ from service.errors import (
     ProviderUnavailable,
 )
 from service.flows.binding import bind_vehicle, vehicle_id_for
+from service.flows.browsers import BrowserIds, check_browser
 from service.flows.context import FlowContext
 from service.flows.leg_secrets import (
     open_leg_secret,
@@ -55,7 +56,7 @@ from service.providers.base import (
     Provider,
     ProviderVehicle,
 )
-from service.security.sealed import open_state
+from service.security.sealed import open_state, same_digest
 from service.store.connection import STORE_FAILURES
 from service.store.sessions import CompletionRead, Lease
 
@@ -94,6 +95,35 @@ Arrival = Redirect | AuthorizeCall | Announcement
 """What came to complete a leg."""
 
 
+@dataclass(frozen=True)
+class Presented:
+    """What came with a redirect and must match the session it names."""
+
+    state_digest: str
+    """The keyed hash of the state it carried (the session keeps only that)."""
+    captured_url: str | None = None
+    """A relay's: where the app's web view captured the redirect."""
+    at_callback: bool = False
+    """At our callback: only the browser the leg is bound to may complete it."""
+    browsers: BrowserIds = field(default_factory=dict)
+    """The binding cookies the browser sent (callbacks)."""
+
+
+def check_presented(ctx: FlowContext, session: Session, presented: Presented) -> None:
+    """Refuse a redirect whose state is not the leg's, captured elsewhere, or from a browser
+    the session is not bound to (nothing changes)."""
+    if presented.at_callback:
+        check_browser(ctx, session, presented.browsers)
+    if not same_digest(session.state_hash, presented.state_digest):
+        raise ConnectInvalidState("The state is no longer valid for this session.")
+    if presented.captured_url is not None:
+        check_captured_prefix(session, presented.captured_url, ctx.urls)
+
+
+def _announcement_source(car: ProviderVehicle) -> str:
+    return f"announced-vehicle:{car.provider_vehicle_id}"
+
+
 def check_leg(session: Session, nonce: str) -> None:
     """Refuse unless the session still waits for the leg this nonce belongs to."""
     if session.status != SessionStatus.AWAITING_EXTERNAL:
@@ -120,10 +150,13 @@ class Completion:
     def __init__(self, ctx: FlowContext) -> None:
         self._ctx = ctx
 
-    async def callback(self, provider_name: ProviderName, query: dict[str, str | None]) -> str:
+    async def callback(
+        self, provider_name: ProviderName, query: dict[str, str | None], browsers: BrowserIds
+    ) -> str:
         """Complete the leg a provider redirect belongs to; where the browser goes next.
 
-        `query` is the redirect's: state, code, error, error_description, issuer.
+        `query` is the redirect's: state, code, error, error_description, issuer; `browsers`
+        the binding cookies the browser sent (the leg must be bound to it).
         """
         result = LegResult(
             code=query.get("code") or None,
@@ -131,7 +164,9 @@ class Completion:
             error_description=query.get("error_description"),
             issuer=query.get("issuer"),
         )
-        session = await self._with_state(query.get("state"), result, provider_name=provider_name)
+        session = await self._with_state(
+            query.get("state"), result, provider_name=provider_name, browsers=browsers
+        )
         if session.status == SessionStatus.AWAITING_EXTERNAL and not session.external_done:
             # The exchange was cut off by a crash and a fresh leg is offered: sign in again.
             fresh = start_url(session, self._ctx.urls)
@@ -168,6 +203,11 @@ class Completion:
             )
         nonce = session.state_nonce or ""
         provider = configured_provider(ctx, session.provider)
+        if not provider.completes_on_callback and not session.external_done:
+            raise ConnectVehicleNotAuthorized(
+                "The user has not come back from the provider yet. Complete the authorization "
+                "flow in the browser that started it."
+            )
         fingerprint = ctx.keyring.fingerprint(f"{nonce}\x00authorize:{code or ''}")
         done = await complete_leg(
             ctx, owner, session_id, nonce, fingerprint, provider, AuthorizeCall(code)
@@ -175,6 +215,35 @@ class Completion:
         if done.error is not None and done.error.code == ConnectMultipleVehiclesNotAllowed.code:
             raise ConnectMultipleVehiclesNotAllowed(done.error.message)
         return done
+
+    async def announce_or_keep(self, session: Session, car: ProviderVehicle) -> Session:
+        """A vehicle the provider announced (a webhook): it completes the session once the
+        bound browser has come back from the provider; until then it is kept for that."""
+        ctx = self._ctx
+
+        def keep(current: Session) -> Session:
+            if current.is_finished or current.external_done:
+                return current
+            return current.evolve(announced=Candidate(**vars(car)), updated_at=utcnow())
+
+        if not session.external_done:
+            session = (await apply(ctx, session.owner, session.id, keep)).session
+        if session.status != SessionStatus.AWAITING_EXTERNAL or not session.external_done:
+            return session
+        assert session.provider is not None
+        provider = configured_provider(ctx, session.provider)
+        return await self.announce(
+            session, _announcement_source(car), provider.announced(session.owner, [car])
+        )
+
+    async def _apply_kept(self, session: Session, provider: Provider) -> Session:
+        """Complete with the vehicle announced before the bound browser came back, if any."""
+        kept = session.announced
+        if kept is None or session.status != SessionStatus.AWAITING_EXTERNAL:
+            return session
+        car = ProviderVehicle(**kept.model_dump())
+        linked = provider.announced(session.owner, [car])
+        return await self.announce(session, _announcement_source(car), linked)
 
     async def announce(self, session: Session, source: str, linked: Linked) -> Session:
         """Complete a waiting session with vehicles its provider announced (a webhook)."""
@@ -193,12 +262,14 @@ class Completion:
         result: LegResult,
         *,
         provider_name: ProviderName | None = None,
+        browsers: BrowserIds | None = None,
         expected: tuple[Owner, str] | None = None,
         captured_url: str | None = None,
     ) -> Session:
         """Complete the leg a state names, after checking it is the one expected.
 
-        A relayed leg (captured_url) must also have been captured where the session said.
+        At a callback (provider_name) the browser must be the leg's; a relayed leg
+        (captured_url) must have been captured where the session said.
         """
         ctx = self._ctx
         claims = open_state(ctx.keyring, state)
@@ -206,11 +277,18 @@ class Completion:
             raise ConnectInvalidState("The state was issued for another provider.")
         if expected is not None and (claims.owner, claims.session_id) != expected:
             raise ConnectInvalidState("The state belongs to another session.")
+        presented = Presented(
+            state_digest=claims.digest,
+            captured_url=captured_url,
+            at_callback=provider_name is not None,
+            browsers=browsers or {},
+        )
         provider = configured_provider(ctx, claims.provider)
         if not provider.completes_on_callback and result.error is None:
-            return await _note_leg_done(
-                ctx, claims.owner, claims.session_id, claims.nonce, captured_url
+            done = await _note_leg_done(
+                ctx, claims.owner, claims.session_id, claims.nonce, presented
             )
+            return await self._apply_kept(done, provider)
         fingerprint = ctx.keyring.fingerprint(f"{claims.nonce}\x00{result.fingerprint_source()}")
         return await complete_leg(
             ctx,
@@ -220,7 +298,7 @@ class Completion:
             fingerprint,
             provider,
             Redirect(result),
-            captured_url=captured_url,
+            presented=presented,
         )
 
 
@@ -233,14 +311,14 @@ async def complete_leg(
     provider: Provider,
     arrival: Arrival,
     *,
-    captured_url: str | None = None,
+    presented: Presented | None = None,
 ) -> Session:
     """Exactly once: the lease holder asks the provider and commits; the others wait for it.
 
-    A relayed arrival names the URL it was captured at (checked against the session).
+    A redirect presents its state (and browser, or captured URL), checked against the session.
     """
     holder = secrets.token_hex(8)
-    read = await _read_with_lease(ctx, owner, session_id, nonce, fingerprint, holder, captured_url)
+    read = await _read_with_lease(ctx, owner, session_id, nonce, fingerprint, holder, presented)
     if isinstance(read, Session):
         return read  # a replay: answered as the first one was
     assert read.current is not None
@@ -365,7 +443,7 @@ async def _read_with_lease(
     nonce: str,
     fingerprint: str,
     holder: str,
-    captured_url: str | None,
+    presented: Presented | None,
 ) -> CompletionRead | Session:
     """The session read with its lease taken, or (a replay) the settled session.
 
@@ -381,6 +459,8 @@ async def _read_with_lease(
             if read.current is None or read.current.session.owner != owner:
                 raise ConnectSessionNotFound()
             session = read.current.session
+            if presented is not None and presented.at_callback and not session.is_finished:
+                check_browser(ctx, session, presented.browsers)
             if _replay_of(session, nonce, fingerprint):
                 return session
             if session.is_past_expiry(utcnow()):
@@ -389,8 +469,8 @@ async def _read_with_lease(
                 taken = False
                 raise refusal(SessionStatus.EXPIRED)
             check_leg(session, nonce)
-            if captured_url is not None:
-                check_captured_prefix(session, captured_url, ctx.urls)
+            if presented is not None:
+                check_presented(ctx, session, presented)
         except BaseException:
             if taken:
                 await repository.release(owner, session_id, holder)
@@ -403,16 +483,18 @@ async def _read_with_lease(
 
 
 async def _note_leg_done(
-    ctx: FlowContext, owner: Owner, session_id: str, nonce: str, captured_url: str | None
+    ctx: FlowContext, owner: Owner, session_id: str, nonce: str, presented: Presented
 ) -> Session:
-    """The user finished the provider's pages; the vehicle is confirmed later."""
+    """The user finished the provider's pages; the vehicle is confirmed later (or now, when
+    the provider announced it before the browser came back)."""
 
     def done(session: Session) -> Session:
         if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
-            return session  # the provider confirmed the vehicle before the browser came back
+            return session  # settled: this is the same browser coming back again
         check_leg(session, nonce)
-        if captured_url is not None:
-            check_captured_prefix(session, captured_url, ctx.urls)
+        check_presented(ctx, session, presented)
+        if session.external_done:
+            return session
         return session.evolve(external_done=True, error=None, updated_at=utcnow())
 
     return (await apply(ctx, owner, session_id, done)).session
@@ -523,10 +605,11 @@ async def _commit(
         consumed=consumed,
         exchanged=None,
         error=None,
-        authorize_url=None,
+        sealed_leg_url=None,
         external_redirect_url=None,
         redirect_info=None,
         state_nonce=None,
+        state_hash=None,
         leg_secret=None,
         candidates=[Candidate(**vars(car)) for car in cars],
         pending_credentials=seal_pending_credentials(ctx, session, outcome.credentials),

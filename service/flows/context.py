@@ -9,6 +9,7 @@ from service.domain.urls import PublicUrls
 from service.observability.metrics import Metrics
 from service.providers.registry import ProviderRegistry
 from service.security.crypto import Keyring
+from service.security.sealed import SessionLinks
 from service.store.repositories import Store
 
 
@@ -19,6 +20,7 @@ class FlowContext:
     settings: Settings
     clients: dict[str, ClientConfig]
     keyring: Keyring
+    links: SessionLinks
     store: Store
     providers: ProviderRegistry
     urls: PublicUrls

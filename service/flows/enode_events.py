@@ -14,7 +14,6 @@ from service.flows.binding import vehicle_id_for
 from service.flows.completion import Completion
 from service.flows.context import FlowContext
 from service.flows.webhook_delivery import check_signature, hex_hmac, once_per_delivery
-from service.providers.base import Linked
 from service.providers.enode import EnodeProvider, enode_vehicle
 
 log = logging.getLogger("vehicle_connect.webhooks")
@@ -104,9 +103,8 @@ async def _discovered(
         return await _mark_connection(
             ctx, owner, lost=False, only=car.provider_vehicle_id, vehicle_id=known
         )
-    linked = Linked(provider.user_credentials(owner), [car])
     try:
-        await completion.announce(waiting[0], f"enode-vehicle:{car.provider_vehicle_id}", linked)
+        await completion.announce_or_keep(waiting[0], car)
     except ProblemError as exc:
         log.info("enode discovered vehicle not bound: %s", exc.code)
         return 0

@@ -22,7 +22,7 @@ from service.flows.context import FlowContext
 from service.flows.leg_secrets import open_pending_credentials, seal_leg_secret
 from service.flows.records import apply, read_session, refusal, retry_write, save
 from service.providers.base import Provider, ProviderVehicle
-from service.security.sealed import issue_state
+from service.security.sealed import leg_state
 
 
 def configured_provider(ctx: FlowContext, name: ProviderName) -> Provider:
@@ -114,8 +114,8 @@ async def start_leg(
             )
         check_provider(ctx, client, provider_name, session.vehicle_profile_id)
         nonce = secrets.token_urlsafe(16)
-        ttl = max((session.expires_at - utcnow()).total_seconds(), 1.0)
-        state = issue_state(ctx.keyring, session, nonce, provider_name, ttl)
+        kid = session.seal_kid
+        state = leg_state(ctx.keyring, kid, owner, session.id, nonce, provider_name)
         try:
             leg = await provider.start(session, state)
         except (ProviderUnavailable, ProviderError) as exc:
@@ -129,10 +129,11 @@ async def start_leg(
             Trigger.START_EXTERNAL,
             utcnow(),
             provider=provider_name,
-            authorize_url=leg.authorize_url,
+            sealed_leg_url=ctx.links.seal_provider_url(session, leg.authorize_url, state),
             external_redirect_url=leg.external_redirect_url,
             redirect_info=leg.redirect_info,
             state_nonce=nonce,
+            state_hash=ctx.keyring.digest(kid, state),
             leg_secret=seal_leg_secret(ctx, session, leg.secret),
             error=error,
             exchanged=None,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.domain.models import Session, Vehicle
+from service.domain.models import Session, Vehicle, Versioned
 from service.domain.navigation import hosted_redirect, next_page, start_url
 from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus
-from service.errors import ConnectSessionExpired
+from service.errors import ConnectSessionExpired, ConnectSessionNotFound, Forbidden
+from service.flows.browsers import BrowserIds, bind_browser, check_browser
 from service.flows.context import FlowContext
 from service.flows.legs import Legs, allowed_providers
 from service.flows.records import read_session
-from service.security.sealed import open_page_token
+from service.security.sealed import open_page_token, same_digest
+
+EXPIRED_LINK = "This link is not valid or has expired."
 
 
 @dataclass(frozen=True)
@@ -34,23 +37,45 @@ class PageOutcome:
 
 
 class HostedPages:
-    """Read and act on the session a page token names."""
+    """Read and act on the session a page token names, from the browser bound to it."""
 
     def __init__(self, ctx: FlowContext, legs: Legs) -> None:
         self._ctx = ctx
         self._legs = legs
 
+    async def _read(self, token: str | None) -> Versioned:
+        """The session a page token opens: 403 when the token is not (or no longer) valid."""
+        claims = open_page_token(self._ctx.keyring, token)
+        try:
+            current = await read_session(self._ctx, claims.owner, claims.session_id)
+        except ConnectSessionNotFound:
+            raise Forbidden(EXPIRED_LINK) from None
+        if not same_digest(current.session.page_token_hash, claims.digest):
+            raise Forbidden(EXPIRED_LINK)
+        return current
+
     async def session(self, token: str | None) -> Session:
         """The session of a page token (403 when the token is not valid)."""
-        claims = open_page_token(self._ctx.keyring, token)
-        return (await read_session(self._ctx, claims.owner, claims.session_id)).session
+        return (await self._read(token)).session
 
-    async def open_session(self, token: str | None) -> Session:
-        """The session of a page that acts on it: 410 once it expired."""
+    async def open_session(self, token: str | None, browsers: BrowserIds) -> Session:
+        """The session of a page that acts on it, from its browser: 410 once it expired."""
         session = await self.session(token)
-        if session.status == SessionStatus.EXPIRED:
-            raise ConnectSessionExpired("This connection attempt has expired.")
+        _refuse_expired(session)
+        if not session.is_finished:
+            check_browser(self._ctx, session, browsers)
         return session
+
+    async def bind(self, token: str | None, browsers: BrowserIds) -> tuple[Session, str]:
+        """The session of a page that starts a leg (startUrl), bound to the first browser to
+        open it; the binding cookie's value. 410 once it expired."""
+        current = await self._read(token)
+        _refuse_expired(current.session)
+        return await bind_browser(self._ctx, current, browsers)
+
+    def provider_page(self, session: Session) -> str | None:
+        """The provider's sign-in page of the session's current leg."""
+        return self._ctx.urls.provider_page(session)
 
     def offers(self, session: Session) -> list[ProviderOffer]:
         """The providers the start page offers for this session."""
@@ -61,7 +86,7 @@ class HostedPages:
         ]
         return [ProviderOffer(p.name, p.display_name) for p in found if p is not None]
 
-    async def start(self, token: str, provider: ProviderName) -> str:
+    async def start(self, token: str, provider: ProviderName, browsers: BrowserIds) -> str:
         """Start the leg at the chosen provider; the page the browser goes to next.
 
         A leg whose end the app's web view must capture (Tesla owner mode) first passes
@@ -69,17 +94,18 @@ class HostedPages:
         redirectUrl and redirectInfo before it loads the provider's page (as the Jedlix SDK
         expects).
         """
-        claims = open_page_token(self._ctx.keyring, token)
-        session = await self._legs.start(claims.owner, claims.session_id, provider)
-        assert session.authorize_url is not None
+        pending = await self.open_session(token, browsers)
+        session = await self._legs.start(pending.owner, pending.id, provider)
         if session.external_redirect_url:
             return hosted_redirect(session, self._ctx.urls)
-        return session.authorize_url
+        found = self.provider_page(session)
+        assert found is not None
+        return found
 
-    async def choose(self, token: str, vin: str) -> str:
+    async def choose(self, token: str, vin: str, browsers: BrowserIds) -> str:
         """Bind the chosen car; the page the browser goes to next."""
-        claims = open_page_token(self._ctx.keyring, token)
-        session = await self._legs.choose(claims.owner, claims.session_id, vin)
+        choosing = await self.open_session(token, browsers)
+        session = await self._legs.choose(choosing.owner, choosing.id, vin)
         return next_page(session, self._ctx.urls)
 
     async def outcome(self, session: Session) -> PageOutcome:
@@ -98,3 +124,8 @@ class HostedPages:
             vehicle=vehicle,
             resume_url=None if waiting else start_url(session, ctx.urls),
         )
+
+
+def _refuse_expired(session: Session) -> None:
+    if session.status == SessionStatus.EXPIRED:
+        raise ConnectSessionExpired("This connection attempt has expired.")

@@ -25,7 +25,7 @@ from service.errors import (
 from service.flows.context import FlowContext
 from service.flows.legs import Legs, allowed_providers, check_provider
 from service.flows.records import apply, read_session, refusal
-from service.security.sealed import issue_page_token
+from service.security.sealed import page_token
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,7 @@ class Sessions:
         now = utcnow()
         session_id = str(uuid.uuid4())
         ttl = client.session_ttl_seconds
+        kid = ctx.keyring.active_kid
         session = Session(
             id=session_id,
             user_id=owner.user_id,
@@ -139,8 +140,9 @@ class Sessions:
             created_at=now,
             updated_at=now,
             expires_at=now + timedelta(seconds=ttl),
-            page_token=issue_page_token(
-                ctx.keyring, owner, session_id, ttl + ctx.settings.session_retention_seconds
+            seal_kid=kid,
+            page_token_hash=ctx.keyring.digest(
+                kid, page_token(ctx.keyring, kid, owner, session_id)
             ),
         )
         if profile_id is not None and not allowed_providers(ctx, client, session):
@@ -177,7 +179,7 @@ class Sessions:
                 "redirectUri must not carry a #fragment",
                 extra={"errors": [{"field": "redirectUri", "message": "has a fragment"}]},
             )
-        if not client.allows_redirect_uri(uri) or self._ctx.urls.start_page("").startswith(uri):
+        if not client.allows_redirect_uri(uri) or self._ctx.urls.start_page_prefix.startswith(uri):
             raise ValidationFailed(
                 "redirectUri is not allowed for this client",
                 extra={"errors": [{"field": "redirectUri", "message": "not in the allow-list"}]},

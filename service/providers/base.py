@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
-from service.domain.models import RedirectInfo, Session
+from service.domain.models import Owner, RedirectInfo, Session
 from service.domain.providers import ProviderName
 from service.errors import ConnectVehicleNotAuthorized, ProblemError
 
@@ -158,6 +158,10 @@ class Provider(ABC):
     @abstractmethod
     async def refresh(self, credentials: Credentials) -> Credentials:
         """New credentials from the refresh token."""
+
+    def announced(self, owner: Owner, cars: list[ProviderVehicle]) -> Linked:
+        """What vehicles the provider announced by itself (a webhook) link the user with."""
+        raise ConnectVehicleNotAuthorized(f"{self.display_name} does not announce vehicles")
 
     async def authorize(
         self, session: Session, code: str | None, secret: dict[str, str]

@@ -24,6 +24,7 @@ from service.providers.base import (
     Denied,
     LegResult,
     LegStart,
+    Linked,
     Provider,
     ProviderVehicle,
 )
@@ -151,6 +152,10 @@ class EnodeProvider(Provider):
     ) -> Credentials | Denied:
         """No code: Enode is asked for the user's vehicles with our own API token."""
         return self.user_credentials(session.owner)
+
+    def announced(self, owner: Owner, cars: list[ProviderVehicle]) -> Linked:
+        """Vehicles a `user:vehicle:discovered` webhook named, linked to the Enode user."""
+        return Linked(self.user_credentials(owner), cars)
 
     def user_credentials(self, owner: Owner) -> Credentials:
         """What we keep for an Enode vehicle: the Enode user it belongs to (no user token)."""

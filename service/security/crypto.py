@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from service.config import SettingsError
@@ -25,6 +25,8 @@ from service.config import SettingsError
 _NONCE_BYTES = 12
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 """One encoder for every sealed value (json.dumps with options builds a new one each call)."""
+_CANONICAL_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True)
+"""Minted tokens: the same claims always encode to the same bytes."""
 
 
 class DecryptionError(Exception):
@@ -44,8 +46,10 @@ def unb64url(text: str) -> bytes:
         raise ValueError("not base64url") from exc
 
 
-def _derive(key: bytes, purpose: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(key)
+def _derive(key: bytes, purpose: str, length: int = 32) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()).derive(
+        key
+    )
 
 
 class Keyring:
@@ -57,6 +61,8 @@ class Keyring:
         self._active_kid = keys[0][0]
         self._data_keys = {kid: AESGCM(_derive(key, "data-at-rest")) for kid, key in keys}
         self._token_keys = {kid: AESGCM(_derive(key, "sealed-token")) for kid, key in keys}
+        self._mint_keys = {kid: AESSIV(_derive(key, "minted-token", 64)) for kid, key in keys}
+        self._digest_keys = {kid: _derive(key, "link-digest") for kid, key in keys}
         self._mac_key = _derive(keys[0][1], "fingerprint")
 
     @classmethod
@@ -118,6 +124,36 @@ class Keyring:
         if claims["x"] < time.time():
             raise DecryptionError("token expired")
         return claims
+
+    def mint(self, purpose: str, claims: dict[str, Any], kid: str) -> str:
+        """A deterministic sealed token (AES-SIV): the same claims under the same key always
+        give the same token, so a link can be rebuilt from the parts it was minted from."""
+        key = self._mint_keys.get(kid)
+        if key is None:
+            raise DecryptionError("unknown key id")
+        raw = _CANONICAL_JSON.encode(claims).encode()
+        return f"{kid}.{b64url(key.encrypt(raw, [purpose.encode()]))}"
+
+    def open_minted(self, purpose: str, token: str) -> tuple[str, dict[str, Any]]:
+        """The key id and claims of a minted token; DecryptionError when tampered or foreign."""
+        kid, _, encoded = (token or "").partition(".")
+        key = self._mint_keys.get(kid)
+        if key is None or len(token) > 1024:
+            raise DecryptionError("malformed token")
+        try:
+            claims = json.loads(key.decrypt(unb64url(encoded), [purpose.encode()]))
+        except (ValueError, InvalidTag) as exc:
+            raise DecryptionError("cannot decrypt") from exc
+        if not isinstance(claims, dict):
+            raise DecryptionError("malformed token")
+        return kid, claims
+
+    def digest(self, kid: str, value: str) -> str:
+        """A keyed hash (HMAC-SHA256 under key kid) of a bearer value, safe to store."""
+        key = self._digest_keys.get(kid)
+        if key is None:
+            raise DecryptionError("unknown key id")
+        return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
 
     def fingerprint(self, value: str) -> str:
         """A keyed digest of a secret value, safe to store and compare."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus
 from service.flows.pages import PageOutcome
+from service.http.browser_cookie import BrowserCookieDep, BrowserDep
 from service.http.dependencies import (
     HtmlPagesDep,
     UseCasesDep,
@@ -25,56 +26,101 @@ router = APIRouter(
     dependencies=[Depends(limit_by_client_ip)],
 )
 
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+"""The redirect to a provider carries its state: kept out of caches and referrers."""
 Token = Annotated[str | None, Query(max_length=1024)]
 FormToken = Annotated[str, Form(max_length=1024)]
 
 
 @router.get("/start")
-async def start_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = None) -> HTMLResponse:
-    """Pick a provider allowed for this client and vehicle."""
-    session = await flows.pages.open_session(token)
+async def start_page(
+    flows: UseCasesDep,
+    html: HtmlPagesDep,
+    cookie: BrowserCookieDep,
+    browser: BrowserDep,
+    token: Token = None,
+) -> HTMLResponse:
+    """Pick a provider allowed for this client and vehicle (binds the browser)."""
+    session, browser_value = await flows.pages.bind(token, browser)
     if session.status not in (SessionStatus.PENDING, SessionStatus.AWAITING_EXTERNAL):
         return _status_page(html, await flows.pages.outcome(session))
-    return html.render(
+    page = html.render(
         "start.html",
         client_id=session.client_id,
         token=token,
         action="/web/start",
         providers=flows.pages.offers(session),
     )
+    cookie.attach(page, session, browser_value)
+    return page
 
 
 @router.post("/start", dependencies=[Depends(same_origin_form)])
 async def start_submit(
-    flows: UseCasesDep, token: FormToken, provider: Annotated[ProviderName, Form()]
+    flows: UseCasesDep,
+    browser: BrowserDep,
+    token: FormToken,
+    provider: Annotated[ProviderName, Form()],
 ) -> RedirectResponse:
     """Start the leg at the chosen provider and go to its sign-in page."""
-    return RedirectResponse(await flows.pages.start(token, provider), status_code=303)
+    return RedirectResponse(await flows.pages.start(token, provider, browser), status_code=303)
+
+
+@router.get("/go", response_model=None)
+async def leg_start(
+    flows: UseCasesDep,
+    html: HtmlPagesDep,
+    cookie: BrowserCookieDep,
+    browser: BrowserDep,
+    token: Token = None,
+) -> Response:
+    """The startUrl of a leg that ends at our callback: bind the browser, on to the provider."""
+    session, browser_value = await flows.pages.bind(token, browser)
+    target = None
+    if session.status == SessionStatus.AWAITING_EXTERNAL and not session.external_done:
+        target = flows.pages.provider_page(session)
+    answer: Response
+    if target is None:
+        answer = _status_page(html, await flows.pages.outcome(session))
+    else:
+        answer = RedirectResponse(target, status_code=302, headers=NO_STORE)
+    cookie.attach(answer, session, browser_value)
+    return answer
 
 
 @router.get("/choose")
-async def choice_page(flows: UseCasesDep, html: HtmlPagesDep, token: Token = None) -> HTMLResponse:
-    """The cars of the provider account, by VIN and name."""
-    session = await flows.pages.open_session(token)
+async def choice_page(
+    flows: UseCasesDep,
+    html: HtmlPagesDep,
+    cookie: BrowserCookieDep,
+    browser: BrowserDep,
+    token: Token = None,
+) -> HTMLResponse:
+    """The cars of the provider account, by VIN and name (a relayed leg's browser is bound
+    here: its startUrl was the provider's)."""
+    session, browser_value = await flows.pages.bind(token, browser)
     if session.status != SessionStatus.AWAITING_VEHICLE_CHOICE:
         return _status_page(html, await flows.pages.outcome(session))
-    return html.render(
+    page = html.render(
         "choose.html",
         client_id=session.client_id,
         token=token,
         action="/web/choose",
         candidates=session.candidates,
     )
+    cookie.attach(page, session, browser_value)
+    return page
 
 
 @router.post("/choose", dependencies=[Depends(same_origin_form)])
 async def choice_submit(
     flows: UseCasesDep,
+    browser: BrowserDep,
     token: FormToken,
     vin: Annotated[str, Form(min_length=1, max_length=32)],
 ) -> RedirectResponse:
     """Bind the chosen car and go on to the end of the hosted legs."""
-    return RedirectResponse(await flows.pages.choose(token, vin), status_code=303)
+    return RedirectResponse(await flows.pages.choose(token, vin, browser), status_code=303)
 
 
 @router.get("/end")

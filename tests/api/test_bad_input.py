@@ -125,14 +125,15 @@ async def test_unknown_session_and_route_and_method(api: ConnectApi) -> None:
 async def test_bad_hosted_form_posts_are_4xx(api: ConnectApi) -> None:
     session = await api.created("alice", {})
     stored = await api.stored("alice", session["id"])
-    no_provider = await api.client.post("/web/start", data={"token": stored.page_token})
+    await api.open_start(stored)
+    no_provider = await api.client.post("/web/start", data={"token": api.page_token(stored)})
     assert no_provider.status_code == 422
     unknown = await api.client.post(
-        "/web/start", data={"token": stored.page_token, "provider": "volvo"}
+        "/web/start", data={"token": api.page_token(stored), "provider": "volvo"}
     )
     assert unknown.status_code == 422
     wrong_state = await api.client.post(
-        "/web/choose", data={"token": stored.page_token, "vin": "SBXAAAAAAAAAAAAAA"}
+        "/web/choose", data={"token": api.page_token(stored), "vin": "SBXAAAAAAAAAAAAAA"}
     )
     assert wrong_state.status_code == 409
     callback = await api.client.get("/callbacks/volvo", params={"state": "x", "code": "y"})
@@ -144,7 +145,7 @@ async def test_choosing_a_vin_that_was_not_offered_is_422(api: ConnectApi) -> No
     await api.callback(callback)
     stored = await api.stored("alice", session["id"])
     response = await api.client.post(
-        "/web/choose", data={"token": stored.page_token, "vin": "SBXZZZZZZZZZZZZZZ"}
+        "/web/choose", data={"token": api.page_token(stored), "vin": "SBXZZZZZZZZZZZZZZ"}
     )
     assert response.status_code == 422 and problem_code(response) == "VALIDATION_FAILED"
     assert (await api.get("alice", session["id"]))["status"] == "awaiting_vehicle_choice"

@@ -96,11 +96,13 @@ async def test_create_with_provider_starts_the_external_leg(api: ConnectApi) -> 
     session = await api.created("dave", {"provider": "sandbox", "label": "Family car"})
     assert session["status"] == "awaiting_external"
     assert session["provider"] == "sandbox"
-    assert session["startUrl"].startswith("http://testserver/sandbox/authorize?")
-    query = query_of(session["startUrl"])
+    assert session["startUrl"].startswith("http://testserver/web/go?token=")
+    authorize_url = await api.provider_url(session)
+    assert authorize_url.startswith("http://testserver/sandbox/authorize?")
+    query = query_of(authorize_url)
     assert query["redirect_uri"] == "http://testserver/callbacks/sandbox"
     assert query["response_type"] == "code" and query["state"]
-    callback = await api.sandbox_decide(session["startUrl"])
+    callback = await api.sandbox_decide(authorize_url)
     await api.callback(callback)
     final = await api.get("dave", session["id"])
     vehicle = (

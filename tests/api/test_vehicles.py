@@ -49,7 +49,7 @@ async def test_reconnect_updates_the_same_vehicle(api: ConnectApi) -> None:
     session = response.json()
     assert session["status"] == "awaiting_external" and session["provider"] == "sandbox"
     assert session["vin"] == first["vin"]
-    callback = await api.sandbox_decide(session["startUrl"])
+    callback = await api.sandbox_decide(await api.provider_url(session))
     await api.callback(callback)
     final = await api.get("carol", session["id"])
     assert final["status"] == "authorized" and final["vehicleId"] == vehicle_id

@@ -30,7 +30,8 @@ def _session(**changes: object) -> Session:
         created_at=START,
         updated_at=START,
         expires_at=START + timedelta(minutes=30),
-        page_token="page-token",
+        seal_kid="k1",
+        page_token_hash="page-token-hash",
         **changes,  # type: ignore[arg-type]
     )
 
@@ -94,15 +95,17 @@ def test_history_keeps_the_latest_entries() -> None:
 def test_a_finished_session_drops_its_leg() -> None:
     open_leg = _session(
         status=SessionStatus.AWAITING_EXTERNAL,
-        authorize_url="https://auth.example/authorize?state=s",
+        sealed_leg_url="k1.sealed-url",
         state_nonce="n",
+        state_hash="state-hash",
         leg_secret="sealed",
         pending_credentials="sealed",
     )
     failed = open_leg.fail(START, "CONNECT_ACCESS_DENIED", "The user denied access")
     assert failed.status == SessionStatus.FAILED and failed.is_finished
     assert failed.error is not None and failed.error.code == "CONNECT_ACCESS_DENIED"
-    assert (failed.authorize_url, failed.state_nonce, failed.leg_secret) == (None, None, None)
+    assert (failed.sealed_leg_url, failed.state_nonce, failed.state_hash) == (None, None, None)
+    assert failed.leg_secret is None
     assert failed.pending_credentials is None
 
 

@@ -8,12 +8,16 @@ import hmac
 import json
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from tests.fakes.server import base_url_of, listening_socket, serving
 
 
 def sc_signature(token: str, body: bytes) -> str:
@@ -173,3 +177,25 @@ def smartcar_delivery(token: str, payload: dict[str, Any]) -> tuple[bytes, dict[
     """A webhook the way Smartcar sends it: raw JSON and SC-Signature."""
     body = json.dumps(payload).encode()
     return body, {"content-type": "application/json", "SC-Signature": sc_signature(token, body)}
+
+
+@contextmanager
+def running_smartcar(callback: str) -> Iterator[FakeSmartcar]:
+    """A fake Smartcar serving on a loopback port, its client registered for callback."""
+    sock = listening_socket()
+    fake = FakeSmartcar("sc-client", "sc-secret", callback, base_url=base_url_of(sock))
+    with serving(fake.build(), sock):
+        yield fake
+
+
+def smartcar_settings(fake: FakeSmartcar, management_token: str) -> dict[str, str]:
+    """The service settings that point it at this fake (test mode)."""
+    return {
+        "SMARTCAR_CONNECT_URL": fake.base_url,
+        "SMARTCAR_AUTH_URL": fake.base_url,
+        "SMARTCAR_API_URL": fake.base_url,
+        "SMARTCAR_CLIENT_ID": fake.client_id,
+        "SMARTCAR_CLIENT_SECRET": fake.client_secret,
+        "SMARTCAR_MANAGEMENT_TOKEN": management_token,
+        "SMARTCAR_MODE": "test",
+    }

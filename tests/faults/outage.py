@@ -14,27 +14,25 @@ BOUND_SECONDS = 2.0
 
 
 def connect_sandbox(base: str, user: str) -> dict[str, Any]:
-    """A sandbox flow through the service's own pages; the authorized session."""
+    """A sandbox flow through the service's own pages, in one browser; the authorized
+    session."""
     api = f"{base}/api/v1/users/{user}"
     session = httpx.post(f"{api}/vehicles/connect-sessions", headers=auth(user), json={}).json()
-    token = query_of(session["startUrl"])["token"]
-    picked = httpx.post(
-        f"{base}/web/start",
-        data={"token": token, "provider": "sandbox"},
-        headers={"Origin": base},
-    )
-    login = query_of(picked.headers["location"])
-    approved = httpx.post(
-        f"{base}/sandbox/authorize",
-        headers={"Origin": base},
-        data={
-            "state": login["state"],
-            "redirect_uri": login["redirect_uri"],
-            "decision": "approve",
-        },
-    )
-    callback = urlsplit(approved.headers["location"])
-    httpx.get(f"{base}{callback.path}?{callback.query}")
+    with httpx.Client(headers={"Origin": base}) as browser:
+        browser.get(session["startUrl"])  # the app's web view opens it (and is bound)
+        token = query_of(session["startUrl"])["token"]
+        picked = browser.post(f"{base}/web/start", data={"token": token, "provider": "sandbox"})
+        login = query_of(picked.headers["location"])
+        approved = browser.post(
+            f"{base}/sandbox/authorize",
+            data={
+                "state": login["state"],
+                "redirect_uri": login["redirect_uri"],
+                "decision": "approve",
+            },
+        )
+        callback = urlsplit(approved.headers["location"])
+        browser.get(f"{base}{callback.path}?{callback.query}")
     return dict(httpx.get(f"{api}/connect-sessions/{session['id']}", headers=auth(user)).json())
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import RedisServer, auth, query_of, running_service
+from tests.support import RedisServer, auth, path_and_query, query_of, running_service
 
 USERS = 30
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
@@ -22,6 +22,7 @@ async def _prepare(client: httpx.AsyncClient, base: str, user: str) -> tuple[str
     session = (
         await client.post(f"{api}/vehicles/connect-sessions", headers=auth(user), json={})
     ).json()
+    await client.get(base + path_and_query(session["startUrl"]))  # the web view opens it
     token = query_of(session["startUrl"])["token"]
     picked = await client.post(f"{base}/web/start", data={"token": token, "provider": "sandbox"})
     login = query_of(picked.headers["location"])
@@ -51,7 +52,7 @@ async def _relay(client: httpx.AsyncClient, base: str, user: str, sid: str, url:
 def test_sigkill_during_relays_leaves_valid_states(real_redis: RedisServer, tmp_path: Path) -> None:
     settings = {"PROVIDER_TIMEOUT_SECONDS": "1", "RATE_LIMIT_IP_PER_MINUTE": "0"}
     # A restarted deployment keeps its public URL: the captured callback URLs stay its own.
-    public = "https://connect.test"
+    public = "http://connect.test"  # plain http: the binding cookie is not Secure-only
     with running_service(real_redis.url, tmp_path, public, **settings) as first:
         base = first.base_url
 

@@ -24,14 +24,20 @@ pytestmark = pytest.mark.usefixtures("store")
 ALICE = Owner("default", "alice")
 
 
-async def _to_login(built: Built, owner: Owner = ALICE) -> tuple[str, dict[str, str]]:
-    """A new session with the sandbox leg started: its id and the sign-in URL's query."""
+async def _to_login(
+    built: Built, owner: Owner = ALICE
+) -> tuple[str, dict[str, str], dict[str, str]]:
+    """A new session with the sandbox leg started from its start page: its id, the sign-in
+    URL's query and the binding cookies of the browser that opened the start page."""
     created = await built.flows.sessions.create(owner, SessionRequest())
     assert created.status == SessionStatus.PENDING
     url = start_url(created, built.flows.urls)
     assert url is not None
-    login = await built.flows.pages.start(query_of(url)["token"], ProviderName.SANDBOX)
-    return created.id, query_of(login)
+    token = query_of(url)["token"]
+    _, cookie = await built.flows.pages.bind(token, {})
+    browser = {created.id: cookie}
+    login = await built.flows.pages.start(token, ProviderName.SANDBOX, browser)
+    return created.id, query_of(login), browser
 
 
 async def _signed_in(
@@ -45,12 +51,12 @@ async def _signed_in(
 
 
 async def test_a_sandbox_flow_binds_one_vehicle(built: Built) -> None:
-    session_id, login = await _to_login(built)
+    session_id, login, browser = await _to_login(built)
     waiting = await built.flows.sessions.read(ALICE, session_id)
     assert waiting.session.status == SessionStatus.AWAITING_EXTERNAL
     assert waiting.session.provider == ProviderName.SANDBOX
     end_page = await built.flows.completion.callback(
-        ProviderName.SANDBOX, await _signed_in(built, login)
+        ProviderName.SANDBOX, await _signed_in(built, login), browser
     )
     assert end_page.startswith(built.flows.urls.end_page_prefix + "?token=")
     done = await built.flows.sessions.read(ALICE, session_id)
@@ -61,19 +67,19 @@ async def test_a_sandbox_flow_binds_one_vehicle(built: Built) -> None:
 
 
 async def test_a_replayed_callback_writes_nothing(built: Built) -> None:
-    session_id, login = await _to_login(built)
+    session_id, login, browser = await _to_login(built)
     query = await _signed_in(built, login)
-    first = await built.flows.completion.callback(ProviderName.SANDBOX, query)
+    first = await built.flows.completion.callback(ProviderName.SANDBOX, query, browser)
     done = await built.flows.sessions.read(ALICE, session_id)
-    again = await built.flows.completion.callback(ProviderName.SANDBOX, query)
+    again = await built.flows.completion.callback(ProviderName.SANDBOX, query, browser)
     assert again == first
     assert await built.flows.sessions.read(ALICE, session_id) == done
 
 
 async def test_two_cars_wait_for_a_choice(built: Built) -> None:
-    session_id, login = await _to_login(built)
+    session_id, login, browser = await _to_login(built)
     await built.flows.completion.callback(
-        ProviderName.SANDBOX, await _signed_in(built, login, cars=2)
+        ProviderName.SANDBOX, await _signed_in(built, login, cars=2), browser
     )
     choosing = (await built.flows.sessions.read(ALICE, session_id)).session
     assert choosing.status == SessionStatus.AWAITING_VEHICLE_CHOICE
@@ -82,16 +88,16 @@ async def test_two_cars_wait_for_a_choice(built: Built) -> None:
     assert second is not None
     url = start_url(choosing, built.flows.urls)
     assert url is not None
-    await built.flows.pages.choose(query_of(url)["token"], second)
+    await built.flows.pages.choose(query_of(url)["token"], second, browser)
     chosen = (await built.flows.sessions.read(ALICE, session_id)).session
     assert chosen.status == SessionStatus.AUTHORIZED
     assert [vehicle.vin for vehicle in (await built.flows.vehicles.list(ALICE)).items] == [second]
 
 
 async def test_a_denial_fails_the_session_with_access_denied(built: Built) -> None:
-    session_id, login = await _to_login(built)
+    session_id, login, browser = await _to_login(built)
     await built.flows.completion.callback(
-        ProviderName.SANDBOX, await _signed_in(built, login, approve=False)
+        ProviderName.SANDBOX, await _signed_in(built, login, approve=False), browser
     )
     failed = (await built.flows.sessions.read(ALICE, session_id)).session
     assert failed.status == SessionStatus.FAILED
@@ -119,12 +125,14 @@ async def test_another_users_session_is_not_found(built: Built) -> None:
 
 async def test_a_forged_page_token_is_refused(built: Built) -> None:
     with pytest.raises(Forbidden):
-        await built.flows.pages.start("not-a-token", ProviderName.SANDBOX)
+        await built.flows.pages.start("not-a-token", ProviderName.SANDBOX, {})
 
 
 async def test_the_default_limit_of_one_car_refuses_a_new_session(built: Built) -> None:
-    session_id, login = await _to_login(built)
-    await built.flows.completion.callback(ProviderName.SANDBOX, await _signed_in(built, login))
+    session_id, login, browser = await _to_login(built)
+    await built.flows.completion.callback(
+        ProviderName.SANDBOX, await _signed_in(built, login), browser
+    )
     assert (await built.flows.sessions.read(ALICE, session_id)).session.vehicle_id
     with pytest.raises(ConnectVehicleLimitReached):
         await built.flows.sessions.create(ALICE, SessionRequest())

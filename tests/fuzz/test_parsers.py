@@ -10,14 +10,14 @@ from urllib.parse import urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.domain.models import Owner, Session, utcnow
+from service.domain.models import Owner
 from service.domain.providers import ProviderName
 from service.errors import ConnectInvalidState, Forbidden, ValidationFailed
 from service.flows.enode_events import parse_enode_events
 from service.flows.relay import cookie_value, parse_captured_url, relayed_body
 from service.flows.smartcar_events import verify_challenge
 from service.security.crypto import Keyring
-from service.security.sealed import issue_page_token, issue_state, open_page_token, open_state
+from service.security.sealed import leg_state, open_page_token, open_state, page_token
 
 KEYRING = Keyring.from_setting("fz:" + base64.urlsafe_b64encode(b"\x07" * 32).decode())
 COOKIE_SAFE = st.text(
@@ -94,21 +94,18 @@ def test_forged_state_and_page_tokens_are_refused_cleanly(token: str) -> None:
     nonce=st.text(min_size=1, max_size=30),
 )
 def test_state_and_page_tokens_round_trip(user: str, client: str, nonce: str) -> None:
-    now = utcnow()
+    """Minted states and page tokens open to the parts they were minted from, and only those."""
     owner = Owner(client, user)
-    session = Session(
-        id="s-1",
-        user_id=user,
-        client_id=client,
-        created_at=now,
-        updated_at=now,
-        expires_at=now,
-        page_token="x",
-    )
-    claims = open_state(KEYRING, issue_state(KEYRING, session, nonce, ProviderName.TESLA, 60))
+    kid = KEYRING.active_kid
+    state = leg_state(KEYRING, kid, owner, "s-1", nonce, ProviderName.TESLA)
+    claims = open_state(KEYRING, state)
     assert (claims.owner, claims.session_id, claims.nonce) == (owner, "s-1", nonce)
-    page = open_page_token(KEYRING, issue_page_token(KEYRING, owner, "s-1", 60))
+    assert claims.digest == KEYRING.digest(kid, state)
+    assert leg_state(KEYRING, kid, owner, "s-1", nonce, ProviderName.TESLA) == state
+    token = page_token(KEYRING, kid, owner, "s-1")
+    page = open_page_token(KEYRING, token)
     assert (page.owner, page.session_id) == (owner, "s-1")
+    assert token not in (page_token(KEYRING, kid, owner, "s-2"), state)
 
 
 @given(raw=st.binary(max_size=300))

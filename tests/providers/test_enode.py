@@ -74,13 +74,20 @@ def _discovered(user: str, car: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _link(api: ConnectApi, session: dict[str, Any], action: str = "connect") -> str:
-    """Walk the fake link UI; returns our callback URL it redirects to."""
+    """Open startUrl, walk the fake link UI; returns our callback URL it redirects to."""
+    link_url = await api.provider_url(session)
     async with httpx.AsyncClient() as browser:
-        page = await browser.get(session["startUrl"])
+        page = await browser.get(link_url)
         assert page.status_code == 200
-        done = await browser.post(session["startUrl"], data={"action": action})
+        done = await browser.post(link_url, data={"action": action})
     assert done.status_code == 302
     return str(done.headers["location"])
+
+
+async def _back_from_link(api: ConnectApi, session: dict[str, Any]) -> None:
+    """The user links at Enode and comes back to our callback in the bound browser."""
+    response = await api.callback(await _link(api, session))
+    assert response.status_code == 302, response.text
 
 
 async def test_link_callback_then_webhook(api: ConnectApi, enode: FakeEnode) -> None:
@@ -88,7 +95,7 @@ async def test_link_callback_then_webhook(api: ConnectApi, enode: FakeEnode) -> 
         "ann", {"provider": "enode", "vehicleProfileId": "volkswagen-id3-pro"}
     )
     assert session["status"] == "awaiting_external"
-    assert session["startUrl"].startswith(f"{enode.base_url}/link/")
+    assert session["startUrl"].startswith("http://testserver/web/go?token=")
     sent = enode.link_requests[0]
     assert sent["user_id"] == enode_user_id(Owner("default", "ann"))
     assert sent["vendorType"] == "vehicle" and sent["vendor"] == "VOLKSWAGEN"
@@ -122,16 +129,20 @@ async def test_link_callback_then_webhook(api: ConnectApi, enode: FakeEnode) -> 
 async def test_webhook_before_the_callback(api: ConnectApi, enode: FakeEnode) -> None:
     session = await api.created("bob", {"provider": "enode"})
     callback = await _link(api, session)
-    assert (await _webhook(api, [_discovered("bob", enode_car(2))])).status_code == 200
-    assert (await api.get("bob", session["id"]))["status"] == "authorized"
+    early = await _webhook(api, [_discovered("bob", enode_car(2))])
+    assert early.status_code == 200 and early.json()["handled"] == 1
+    kept = await api.get("bob", session["id"])
+    assert kept["status"] == "awaiting_external" and kept["vehicleId"] is None
     late = await api.callback(callback)
     assert late.status_code == 302
+    assert (await api.get("bob", session["id"]))["status"] == "authorized"
     page = await api.client.get(path_and_query(late.headers["location"]))
     assert "Car connected" in page.text
 
 
 async def test_duplicate_deliveries_bind_one_vehicle(api: ConnectApi, enode: FakeEnode) -> None:
     session = await api.created("cat", {"provider": "enode"})
+    await _back_from_link(api, session)
     events = [_discovered("cat", enode_car(3))]
     answers = await asyncio.gather(*(_webhook(api, events, "delivery-1") for _ in range(10)))
     assert all(a.status_code == 200 for a in answers)
@@ -171,6 +182,12 @@ async def test_bad_signatures_change_nothing(
 async def test_authorize_asks_enode_for_the_vehicles(api: ConnectApi, enode: FakeEnode) -> None:
     session = await api.created("eve", {"provider": "enode"})
     url = api.url("eve", f"connect-sessions/{session['id']}/authorize")
+    enode.vehicles[enode_user_id(Owner("default", "eve"))] = [enode_car(6)]
+    not_back = await api.client.post(url, headers=auth("eve"), json={"options": {}})
+    assert not_back.status_code == 409  # the bound browser has not come back from Enode yet
+    assert problem_code(not_back) == "CONNECT_VEHICLE_NOT_AUTHORIZED"
+    enode.vehicles.clear()
+    await _back_from_link(api, session)
     none_yet = await api.client.post(url, headers=auth("eve"), json={"options": {}})
     assert none_yet.status_code == 409
     assert problem_code(none_yet) == "CONNECT_VEHICLE_NOT_AUTHORIZED"
@@ -184,6 +201,7 @@ async def test_several_vehicles_on_one_account_fail_the_session(
     api: ConnectApi, enode: FakeEnode
 ) -> None:
     session = await api.created("fay", {"provider": "enode"})
+    await _back_from_link(api, session)
     enode.vehicles[enode_user_id(Owner("default", "fay"))] = [enode_car(7), enode_car(8)]
     response = await api.client.post(
         api.url("fay", f"connect-sessions/{session['id']}/authorize"), headers=auth("fay")
@@ -208,6 +226,7 @@ async def test_deleted_and_invalidated_then_discovered_again(
     api: ConnectApi, enode: FakeEnode
 ) -> None:
     session = await api.created("hal", {"provider": "enode"})
+    await _back_from_link(api, session)
     car = enode_car(9)
     await _webhook(api, [_discovered("hal", car)])
     vehicle_id = (await api.get("hal", session["id"]))["vehicleId"]
@@ -245,6 +264,7 @@ async def test_link_outage_then_up(api: ConnectApi, enode: FakeEnode) -> None:
     session = await api.created("ivy", {"provider": "enode"})
     assert session["status"] == "pending"
     assert session["error"]["code"] == "PROVIDER_UNAVAILABLE"
+    await api.client.get(path_and_query(session["startUrl"]))  # the app opens the start page
     token = query_of(session["startUrl"])["token"]
     again = await api.client.post("/web/start", data={"token": token, "provider": "enode"})
     assert again.status_code == 303
@@ -256,6 +276,7 @@ async def test_link_outage_then_up(api: ConnectApi, enode: FakeEnode) -> None:
 async def test_vehicle_listing_outage_then_up(api: ConnectApi, enode: FakeEnode) -> None:
     session = await api.created("jon", {"provider": "enode"})
     enode.vehicles[enode_user_id(Owner("default", "jon"))] = [enode_car(10)]
+    await api.callback(await _link(api, session))  # the user is back from Enode's link UI
     enode.failures.append(502)
     url = api.url("jon", f"connect-sessions/{session['id']}/authorize")
     down = await api.client.post(url, headers=auth("jon"))

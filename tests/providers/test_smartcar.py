@@ -11,8 +11,13 @@ import pytest
 
 from service.domain.models import Owner
 from service.flows.refresh import current_credentials
-from tests.fakes.server import base_url_of, listening_socket, serving
-from tests.fakes.smartcar import FakeSmartcar, sc_signature, smartcar_delivery
+from tests.fakes.smartcar import (
+    FakeSmartcar,
+    running_smartcar,
+    sc_signature,
+    smartcar_delivery,
+    smartcar_settings,
+)
 from tests.flow import ConnectApi
 from tests.providers.tesla_support import age_credentials
 from tests.support import path_and_query, problem_code, query_of
@@ -23,37 +28,29 @@ CALLBACK = "http://testserver/callbacks/smartcar"
 
 @pytest.fixture
 def smartcar() -> Iterator[FakeSmartcar]:
-    sock = listening_socket()
-    fake = FakeSmartcar("sc-client", "sc-secret", CALLBACK, base_url=base_url_of(sock))
-    with serving(fake.build(), sock):
+    with running_smartcar(CALLBACK) as fake:
         yield fake
 
 
 @pytest.fixture
 def settings_env(smartcar: FakeSmartcar) -> dict[str, str]:
-    base = smartcar.base_url
-    return {
-        "SMARTCAR_CONNECT_URL": base,
-        "SMARTCAR_AUTH_URL": base,
-        "SMARTCAR_API_URL": base,
-        "SMARTCAR_CLIENT_ID": smartcar.client_id,
-        "SMARTCAR_CLIENT_SECRET": smartcar.client_secret,
-        "SMARTCAR_MANAGEMENT_TOKEN": TOKEN,
-        "SMARTCAR_MODE": "test",
-        "PROVIDER_TIMEOUT_SECONDS": "2",
-    }
+    return {**smartcar_settings(smartcar, TOKEN), "PROVIDER_TIMEOUT_SECONDS": "2"}
 
 
 async def _connect(
-    session: dict[str, Any], email: str = "driver@example.com", action: str = "allow"
+    api: ConnectApi,
+    session: dict[str, Any],
+    email: str = "driver@example.com",
+    action: str = "allow",
 ) -> str:
-    """Walk the fake Connect page; returns our callback URL it redirects to."""
-    query = query_of(session["startUrl"])
+    """Open startUrl, walk the fake Connect page; returns our callback URL it redirects to."""
+    connect_url = await api.provider_url(session)
+    query = query_of(connect_url)
     async with httpx.AsyncClient() as browser:
-        page = await browser.get(session["startUrl"])
+        page = await browser.get(connect_url)
         assert page.status_code == 200, page.text
         done = await browser.post(
-            session["startUrl"].split("?")[0], data={**query, "email": email, "action": action}
+            connect_url.split("?")[0], data={**query, "email": email, "action": action}
         )
     assert done.status_code == 302
     return str(done.headers["location"])
@@ -68,14 +65,16 @@ async def test_connect_url_and_one_car(api: ConnectApi, smartcar: FakeSmartcar) 
             "vin": "3FMTK3SU5MMA00001",
         },
     )
-    query = query_of(session["startUrl"])
-    assert session["startUrl"].startswith(f"{smartcar.base_url}/oauth/authorize?")
+    assert session["startUrl"].startswith("http://testserver/web/go?token=")
+    connect_url = await api.provider_url(session)
+    query = query_of(connect_url)
+    assert connect_url.startswith(f"{smartcar.base_url}/oauth/authorize?")
     assert query["response_type"] == "code" and query["client_id"] == "sc-client"
     assert query["redirect_uri"] == CALLBACK and query["mode"] == "test"
     assert query["scope"] == "read_vehicle_info read_vin read_battery read_charge"
     assert query["make"] == "FORD"
     assert query["single_select"] == "true" and query["single_select_vin"] == "3FMTK3SU5MMA00001"
-    callback = await _connect(session)
+    callback = await _connect(api, session)
     response = await api.callback(callback)
     assert response.status_code == 302
     final = await api.get("ann", session["id"])
@@ -90,7 +89,7 @@ async def test_connect_url_and_one_car(api: ConnectApi, smartcar: FakeSmartcar) 
 
 async def test_several_cars_go_to_the_choice_page(api: ConnectApi, smartcar: FakeSmartcar) -> None:
     session = await api.created("bob", {"provider": "smartcar"})
-    callback = await _connect(session, email="family@example.com")
+    callback = await _connect(api, session, email="family@example.com")
     response = await api.callback(callback)
     choice = response.headers["location"]
     assert choice.startswith("http://testserver/web/choose?token=")
@@ -115,7 +114,7 @@ async def test_errors_fail_the_session(
     api: ConnectApi, smartcar: FakeSmartcar, error: str, code: str
 ) -> None:
     session = await api.created("cy", {"provider": "smartcar"})
-    callback = await _connect(session, action=error)
+    callback = await _connect(api, session, action=error)
     assert (await api.callback(callback)).status_code == 302
     failed = await api.get("cy", session["id"])
     assert failed["status"] == "failed" and failed["error"]["code"] == code
@@ -128,7 +127,7 @@ async def test_concurrent_and_replayed_callbacks_exchange_once(
     api: ConnectApi, smartcar: FakeSmartcar
 ) -> None:
     session = await api.created("dee", {"provider": "smartcar"})
-    callback = await _connect(session)
+    callback = await _connect(api, session)
     answers = await asyncio.gather(*(api.callback(callback) for _ in range(20)))
     assert {a.status_code for a in answers} == {302}
     assert len({a.headers["location"] for a in answers}) == 1
@@ -142,7 +141,7 @@ async def test_token_outage_then_the_same_callback_works(
     api: ConnectApi, smartcar: FakeSmartcar
 ) -> None:
     session = await api.created("eli", {"provider": "smartcar"})
-    callback = await _connect(session)
+    callback = await _connect(api, session)
     smartcar.failures.append(500)
     down = await api.callback(callback)
     assert down.status_code == 503 and problem_code(down) == "PROVIDER_UNAVAILABLE"
@@ -156,7 +155,7 @@ async def test_refresh_stores_the_new_refresh_token_first(
     api: ConnectApi, smartcar: FakeSmartcar
 ) -> None:
     session = await api.created("fay", {"provider": "smartcar"})
-    await api.callback(await _connect(session))
+    await api.callback(await _connect(api, session))
     owner, vehicle_id = Owner("default", "fay"), (await api.get("fay", session["id"]))["vehicleId"]
     aged = await age_credentials(api, owner, vehicle_id, 0.8)
     fresh = await asyncio.gather(

@@ -43,13 +43,15 @@ def settings_env(fakes: TeslaFakes) -> dict[str, str]:
 async def test_fleet_mode_end_to_end(api: ConnectApi, fakes: TeslaFakes) -> None:
     fake = fakes.global_
     session = await api.created("ann", {"provider": "tesla"})
-    query = query_of(session["startUrl"])
+    assert session["startUrl"].startswith("http://testserver/web/go?token=")
+    authorize_url = await api.provider_url(session)
+    query = query_of(authorize_url)
     assert query["client_id"] == CLIENT_ID
     assert query["redirect_uri"] == CALLBACK
     assert "vehicle_device_data" in query["scope"] and query["prompt_missing_scopes"] == "true"
     assert session["redirectInfo"] is None
     assert session["redirectUrl"] == "http://testserver/web/end"
-    captured = await tesla_login(session["startUrl"])
+    captured = await tesla_login(authorize_url)
     assert captured.url.startswith(CALLBACK + "?")
     response = await api.callback(captured.url)
     assert response.status_code == 302
@@ -66,12 +68,12 @@ async def test_fleet_mode_end_to_end(api: ConnectApi, fakes: TeslaFakes) -> None
 
 async def test_fleet_two_cars_and_cancel(api: ConnectApi, fakes: TeslaFakes) -> None:
     two = await api.created("bob", {"provider": "tesla"})
-    captured = await tesla_login(two["startUrl"], email="two@example.com")
+    captured = await tesla_login(await api.provider_url(two), email="two@example.com")
     response = await api.callback(captured.url)
     assert response.headers["location"].startswith("http://testserver/web/choose?token=")
     assert (await api.get("bob", two["id"]))["status"] == "awaiting_vehicle_choice"
     cancelled = await api.created("cy", {"provider": "tesla"})
-    captured = await tesla_login(cancelled["startUrl"], action="cancel")
+    captured = await tesla_login(await api.provider_url(cancelled), action="cancel")
     await api.callback(captured.url)
     failed = await api.get("cy", cancelled["id"])
     assert failed["status"] == "failed" and failed["error"]["code"] == "CONNECT_ACCESS_DENIED"
@@ -79,7 +81,7 @@ async def test_fleet_two_cars_and_cancel(api: ConnectApi, fakes: TeslaFakes) -> 
 
 async def test_fleet_refresh_tokens_are_single_use(api: ConnectApi, fakes: TeslaFakes) -> None:
     session = await api.created("dee", {"provider": "tesla"})
-    captured = await tesla_login(session["startUrl"])
+    captured = await tesla_login(await api.provider_url(session))
     await api.callback(captured.url)
     final = await api.get("dee", session["id"])
     owner = Owner("default", "dee")
@@ -99,7 +101,7 @@ async def test_fleet_refresh_tokens_are_single_use(api: ConnectApi, fakes: Tesla
 async def test_wrong_client_secret_is_a_provider_error(api: ConnectApi, fakes: TeslaFakes) -> None:
     fakes.global_.fleet_secrets[CLIENT_ID] = "rotated-at-tesla"
     session = await api.created("eve", {"provider": "tesla"})
-    captured = await tesla_login(session["startUrl"])
+    captured = await tesla_login(await api.provider_url(session))
     response = await api.callback(captured.url)
     assert response.status_code == 502 and problem_code(response) == "PROVIDER_ERROR"
     assert (await api.get("eve", session["id"]))["status"] == "awaiting_external"

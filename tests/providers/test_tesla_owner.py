@@ -175,8 +175,9 @@ async def test_invalid_verifier_is_400_and_the_session_can_restart(
     assert waiting["status"] == "awaiting_external"
     assert waiting["error"]["code"] == "CONNECT_INVALID_AUTH_CODE"
     stored = await api.stored("hal", session["id"])
+    await api.open_start(stored)
     restarted = await api.client.post(
-        "/web/start", data={"token": stored.page_token, "provider": "tesla"}
+        "/web/start", data={"token": api.page_token(stored), "provider": "tesla"}
     )
     assert restarted.status_code == 303
     assert restarted.headers["location"].startswith("http://testserver/web/end?token=")

@@ -61,7 +61,7 @@ async def test_a_foreign_sandbox_approval_issues_no_code(
     api: ConnectApi, headers: dict[str, str]
 ) -> None:
     session = await api.created("origin-sandbox", {"provider": "sandbox"})
-    login = query_of(session["startUrl"])
+    login = query_of(await api.provider_url(session))
     form = {"state": login["state"], "redirect_uri": login["redirect_uri"], "decision": "approve"}
     await _refused(api, "/sandbox/authorize", form, headers)
     ours = await api.client.post("/sandbox/authorize", data=form)

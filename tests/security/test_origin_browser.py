@@ -1,5 +1,6 @@
-"""Probe finding 7 in a real Chromium: a page on another origin that auto-submits our hosted
-start form gets the 403 page, and the session stays where it was."""
+"""Probe findings 7 and 8 in a real Chromium: a page on another origin that auto-submits our
+hosted start form gets the 403 page; a start link forwarded to another browser is refused
+there; each time the session stays where it was."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page
 
 from tests.fakes.server import serving
 from tests.support import RedisServer, ServiceProcess, auth, query_of, running_service
@@ -122,8 +123,9 @@ def test_the_csp_lets_a_finished_leg_return_to_the_app(
         headers=auth("app-return"),
         json={"redirectUri": f"{app_site}/done"},
     ).json()
-    page.goto(created["startUrl"])
-    policy = httpx.get(created["startUrl"]).headers["content-security-policy"]
+    opened = page.goto(created["startUrl"])
+    assert opened is not None
+    policy = opened.headers["content-security-policy"]
     assert app_site in policy and "myapp:" in policy
     page.get_by_role("button", name="Sandbox").click()
     page.wait_for_url("**/sandbox/authorize?**")
@@ -131,3 +133,43 @@ def test_the_csp_lets_a_finished_leg_return_to_the_app(
     page.wait_for_url(f"{app_site}/done?**")
     assert "Back in the app" in page.content()
     assert "status=authorized" in page.url
+
+
+def test_a_forwarded_start_link_is_refused_in_another_browser(
+    service: ServiceProcess,
+    browser: Browser,  # noqa: F811
+    page: Page,  # noqa: F811
+) -> None:
+    """Finding 8 in Chromium: the startUrl (our page that binds, then the provider's sign-in)
+    and the callback work in the browser that opened it; a second browser that opens the
+    forwarded startUrl, or approves at the forwarded sign-in page, gets the refusal page."""
+    api = f"{service.base_url}/api/v1/users/forwarder/connect-sessions"
+    created = httpx.post(
+        f"{service.base_url}/api/v1/users/forwarder/vehicles/connect-sessions",
+        headers=auth("forwarder"),
+        json={"provider": "sandbox"},
+    ).json()
+    assert created["startUrl"].startswith(f"{service.base_url}/web/go?token=")
+    page.goto(created["startUrl"])
+    page.wait_for_url("**/sandbox/authorize?**")
+    sign_in = page.url
+    other = browser.new_context()
+    try:
+        victim = other.new_page()
+        refused = victim.goto(created["startUrl"])
+        assert refused is not None and refused.status == 403
+        assert "another browser" in victim.content()
+        victim.goto(sign_in)
+        with victim.expect_response("**/callbacks/sandbox?**") as callback:
+            victim.get_by_role("button", name="Approve").click()
+        assert callback.value.status == 403
+        assert "another browser" in victim.content()
+    finally:
+        other.close()
+    waiting = httpx.get(f"{api}/{created['id']}", headers=auth("forwarder")).json()
+    assert waiting["status"] == "awaiting_external" and waiting["vehicleId"] is None
+    page.get_by_role("button", name="Approve").click()
+    page.wait_for_url(created["redirectUrl"] + "?**")
+    assert "Car connected" in page.content()
+    done = httpx.get(f"{api}/{created['id']}", headers=auth("forwarder")).json()
+    assert done["status"] == "authorized"

@@ -50,6 +50,7 @@ async def _to_callback(
         f"{base}/api/v1/users/{user}/vehicles/connect-sessions", headers=auth(user), json={}
     )
     session = created.json()
+    await http.get(session["startUrl"])  # the web view opens it: this client's browser is bound
     token = query_of(session["startUrl"])["token"]
     picked = await http.post(f"{base}/web/start", data={"token": token, "provider": "sandbox"})
     authorize_query = query_of(picked.headers["location"])
