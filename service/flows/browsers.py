@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from service.domain.models import Session, Versioned
 from service.errors import Forbidden
 from service.flows.context import FlowContext
-from service.flows.records import read_session, retry_write, save
+from service.flows.records import ReadFirst, read_session, retry_write, save
 from service.security.sealed import same_digest
 
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -51,12 +51,10 @@ async def bind_browser(
     owner, session_id = current.session.owner, current.session.id
     value = usable_browser_id(browsers.get(session_id)) or secrets.token_urlsafe(32)
     presented = {session_id: value}
-    first: Versioned | None = current
+    reads = ReadFirst(current, lambda: read_session(ctx, owner, session_id))
 
     async def attempt() -> Session | None:
-        nonlocal first
-        latest = first or await read_session(ctx, owner, session_id)
-        first = None
+        latest = await reads()
         session = latest.session
         if session.is_finished:
             return session

@@ -45,7 +45,15 @@ from service.flows.leg_secrets import (
     seal_pending_credentials,
 )
 from service.flows.legs import configured_provider, note_error, start_leg
-from service.flows.records import apply, expired, read_session, refusal, retry_write, save
+from service.flows.records import (
+    ReadFirst,
+    apply,
+    expired,
+    read_session,
+    refusal,
+    retry_write,
+    save,
+)
 from service.flows.relay import captured_result, check_captured_prefix
 from service.providers.base import (
     Credentials,
@@ -403,12 +411,10 @@ async def _mark_sent(
     repository = ctx.store.sessions
     assert read.current is not None
     owner, session_id = read.current.session.owner, read.current.session.id
-    latest: CompletionRead | None = read
+    reads = ReadFirst(read, lambda: repository.read_for_completion(owner, session_id, None, 0))
 
     async def attempt() -> CompletionRead | None:
-        nonlocal latest
-        found = latest or await repository.read_for_completion(owner, session_id, None, 0)
-        latest = None
+        found = await reads()
         if found.current is None:
             raise ConnectSessionNotFound()
         check_leg(found.current.session, nonce)
@@ -536,12 +542,10 @@ async def _settle(
     repository = ctx.store.sessions
     assert read.current is not None
     owner, session_id = read.current.session.owner, read.current.session.id
-    first: CompletionRead | None = read
+    reads = ReadFirst(read, lambda: repository.read_for_completion(owner, session_id, None, 0))
 
     async def attempt() -> Session | None:
-        nonlocal first
-        latest = first or await repository.read_for_completion(owner, session_id, None, 0)
-        first = None
+        latest = await reads()
         if latest.current is None:
             raise ConnectSessionNotFound()
         session = latest.current.session

@@ -7,7 +7,7 @@ finds the record moved reads it again and decides again (`retry_write`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from service.domain.models import Owner, Session, SessionError, Versioned, utcnow
 from service.domain.states import SessionStatus, Trigger
@@ -23,6 +23,22 @@ from service.flows.context import FlowContext
 MAX_WRITE_ATTEMPTS = 8
 
 _Written = TypeVar("_Written")
+_Read = TypeVar("_Read")
+
+
+class ReadFirst(Generic[_Read]):
+    """A read already made, used by a write's first attempt; each later attempt reads again."""
+
+    def __init__(self, first: _Read, again: Callable[[], Awaitable[_Read]]) -> None:
+        self._first: _Read | None = first
+        self._again = again
+
+    async def __call__(self) -> _Read:
+        """The first read once, then a fresh one each call."""
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        return await self._again()
 
 
 async def retry_write(attempt: Callable[[], Awaitable[_Written | None]], what: str) -> _Written:
@@ -88,10 +104,14 @@ async def read_session(ctx: FlowContext, owner: Owner, session_id: str) -> Versi
 async def apply(
     ctx: FlowContext, owner: Owner, session_id: str, change: Callable[[Session], Session]
 ) -> Versioned:
-    """Read, change and compare-and-set a session, retrying on a concurrent write."""
+    """Read, change and compare-and-set a session, retrying on a concurrent write; a change
+    that returns the session it was given writes nothing."""
 
     async def attempt() -> Versioned | None:
         current = await read_session(ctx, owner, session_id)
-        return await save(ctx, current, change(current.session))
+        changed = change(current.session)
+        if changed is current.session:
+            return current
+        return await save(ctx, current, changed)
 
     return await retry_write(attempt, "session")
