@@ -16,17 +16,9 @@ from playwright.sync_api import Browser, Page
 
 from tests.fakes.server import serving
 from tests.support import RedisServer, ServiceProcess, auth, query_of, running_service
-from tests.web.conftest import browser, page  # noqa: F401  (the Chromium fixtures)
+from tests.web.conftest import browser, page, service  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def service(
-    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with running_service(redis_server.url, tmp_path_factory.mktemp("origin")) as running:
-        yield running
 
 
 def _attacker(action: str, fields: dict[str, str]) -> FastAPI:
@@ -45,7 +37,7 @@ def _attacker(action: str, fields: dict[str, str]) -> FastAPI:
 
 
 def test_an_auto_submitted_foreign_form_is_refused(
-    service: ServiceProcess,
+    service: ServiceProcess,  # noqa: F811
     page: Page,  # noqa: F811
     tmp_path: Path,
 ) -> None:
@@ -72,7 +64,7 @@ def test_an_auto_submitted_foreign_form_is_refused(
 
 
 def test_our_own_start_page_still_posts(
-    service: ServiceProcess,
+    service: ServiceProcess,  # noqa: F811
     page: Page,  # noqa: F811
 ) -> None:
     created = httpx.post(
@@ -136,7 +128,7 @@ def test_the_csp_lets_a_finished_leg_return_to_the_app(
 
 
 def test_a_forwarded_start_link_is_refused_in_another_browser(
-    service: ServiceProcess,
+    service: ServiceProcess,  # noqa: F811
     browser: Browser,  # noqa: F811
     page: Page,  # noqa: F811
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +9,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.support import RedisServer, ServiceProcess, auth, running_service
+from tests.support import ServiceProcess, auth
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def service(
-    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServiceProcess]:
-    with running_service(redis_server.url, tmp_path_factory.mktemp("browser")) as running:
-        yield running
 
 
 def _create(service: ServiceProcess, user: str) -> dict[str, Any]:
