@@ -225,24 +225,19 @@ class Completion:
         return done
 
     async def announce_or_keep(self, session: Session, car: ProviderVehicle) -> Session:
-        """A vehicle the provider announced (a webhook): it completes the session once the
-        bound browser has come back from the provider; until then it is kept for that."""
-        ctx = self._ctx
+        """A vehicle the provider announced (a webhook): kept on the session (the first one
+        announced wins), it completes the session once the bound browser is back."""
 
         def keep(current: Session) -> Session:
-            if current.is_finished or current.external_done:
+            if current.is_finished or current.announced is not None:
                 return current
             return current.evolve(announced=Candidate(**vars(car)), updated_at=utcnow())
 
-        if not session.external_done:
-            session = (await apply(ctx, session.owner, session.id, keep)).session
-        if session.status != SessionStatus.AWAITING_EXTERNAL or not session.external_done:
-            return session
-        assert session.provider is not None
-        provider = configured_provider(ctx, session.provider)
-        return await self.announce(
-            session, _announcement_source(car), provider.announced(session.owner, [car])
-        )
+        kept = (await apply(self._ctx, session.owner, session.id, keep)).session
+        if not kept.external_done:
+            return kept  # applied when the callback comes back (_note_leg_done)
+        assert kept.provider is not None
+        return await self._apply_kept(kept, configured_provider(self._ctx, kept.provider))
 
     async def _apply_kept(self, session: Session, provider: Provider) -> Session:
         """Complete with the vehicle announced before the bound browser came back, if any."""
@@ -465,7 +460,7 @@ async def _read_with_lease(
             if read.current is None or read.current.session.owner != owner:
                 raise ConnectSessionNotFound()
             session = read.current.session
-            if presented is not None and presented.at_callback and not session.is_finished:
+            if presented is not None and presented.at_callback:
                 check_browser(ctx, session, presented.browsers)
             if _replay_of(session, nonce, fingerprint):
                 return session
@@ -495,8 +490,9 @@ async def _note_leg_done(
     the provider announced it before the browser came back)."""
 
     def done(session: Session) -> Session:
+        check_browser(ctx, session, presented.browsers)
         if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
-            return session  # settled: this is the same browser coming back again
+            return session  # settled: the bound browser came back again
         check_leg(session, nonce)
         check_presented(ctx, session, presented)
         if session.external_done:

@@ -13,9 +13,7 @@ from service.flows.browsers import BrowserIds, bind_browser, check_browser
 from service.flows.context import FlowContext
 from service.flows.legs import Legs, allowed_providers
 from service.flows.records import read_session
-from service.security.sealed import open_page_token, same_digest
-
-EXPIRED_LINK = "This link is not valid or has expired."
+from service.security.sealed import EXPIRED_LINK, open_page_token, same_digest
 
 
 @dataclass(frozen=True)

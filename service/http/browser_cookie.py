@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 
 from service.domain.models import Session, utcnow
+from service.flows.browsers import BrowserIds
 
 SECURE_PREFIX = "__Host-vc-"
 """On https: `__Host-` (Secure, Path=/, no Domain), so no other host can set or read it."""
@@ -66,4 +67,4 @@ def browser_ids(request: Request, cookie: BrowserCookieDep) -> dict[str, str]:
     return cookie.read(request)
 
 
-BrowserDep = Annotated[dict[str, str], Depends(browser_ids)]
+BrowserDep = Annotated[BrowserIds, Depends(browser_ids)]

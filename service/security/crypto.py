@@ -1,4 +1,4 @@
-"""AES-GCM encryption at rest with key ids, and sealed (encrypted, expiring) tokens.
+"""AES-GCM encryption at rest with key ids, minted (deterministic, AES-SIV) tokens, keyed hashes.
 
 Envelopes look like `<kid>.<base64url(nonce | ciphertext | tag)>`. The first key of the
 ring encrypts; every key decrypts, so keys can be rotated by putting the new one first.
@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import os
-import time
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -60,7 +59,6 @@ class Keyring:
             raise SettingsError("invalid setting ENCRYPTION_KEY: no key")
         self._active_kid = keys[0][0]
         self._data_keys = {kid: AESGCM(_derive(key, "data-at-rest")) for kid, key in keys}
-        self._token_keys = {kid: AESGCM(_derive(key, "sealed-token")) for kid, key in keys}
         self._mint_keys = {kid: AESSIV(_derive(key, "minted-token", 64)) for kid, key in keys}
         self._digest_keys = {kid: _derive(key, "link-digest") for kid, key in keys}
         self._mac_key = _derive(keys[0][1], "fingerprint")
@@ -107,23 +105,6 @@ class Keyring:
     def decrypt_json(self, envelope: str, context: str) -> Any:
         """Decrypt an envelope made by encrypt_json."""
         return json.loads(self.decrypt(envelope, context))
-
-    def seal_token(self, purpose: str, claims: dict[str, Any], ttl_seconds: float) -> str:
-        """An opaque, authenticated, expiring token carrying claims for one purpose."""
-        body = dict(claims, x=int(time.time() + ttl_seconds))
-        raw = _COMPACT_JSON.encode(body).encode()
-        return self._seal(self._token_keys, raw, purpose)
-
-    def open_token(self, purpose: str, token: str) -> dict[str, Any]:
-        """Claims of a sealed token; DecryptionError when tampered, foreign or expired."""
-        if not token or len(token) > 1024:
-            raise DecryptionError("malformed token")
-        claims = json.loads(self._open(self._token_keys, token, purpose))
-        if not isinstance(claims, dict) or not isinstance(claims.get("x"), int):
-            raise DecryptionError("malformed token")
-        if claims["x"] < time.time():
-            raise DecryptionError("token expired")
-        return claims
 
     def mint(self, purpose: str, claims: dict[str, Any], kid: str) -> str:
         """A deterministic sealed token (AES-SIV): the same claims under the same key always

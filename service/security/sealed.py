@@ -19,6 +19,7 @@ from service.security.crypto import DecryptionError, Keyring
 _PAGE = "page"
 _STATE = "state"
 _LEG_URL = "leg-url"
+EXPIRED_LINK = "This link is not valid or has expired."
 STATE_SLOT = "{state}"
 """Where the state goes in a stored provider URL (a state never holds braces)."""
 
@@ -56,7 +57,7 @@ def open_page_token(keyring: Keyring, token: str | None) -> PageClaims:
         owner = Owner(str(claims["c"]), str(claims["u"]))
         return PageClaims(owner, str(claims["s"]), keyring.digest(kid, token or ""))
     except (DecryptionError, KeyError, ValueError):
-        raise Forbidden("This link is not valid or has expired.") from None
+        raise Forbidden(EXPIRED_LINK) from None
 
 
 def leg_state(

@@ -26,7 +26,7 @@ router = APIRouter(
     dependencies=[Depends(limit_by_client_ip)],
 )
 
-NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+PRIVATE_REDIRECT = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 """The redirect to a provider carries its state: kept out of caches and referrers."""
 Token = Annotated[str | None, Query(max_length=1024)]
 FormToken = Annotated[str, Form(max_length=1024)]
@@ -83,7 +83,7 @@ async def leg_start(
     if target is None:
         answer = _status_page(html, await flows.pages.outcome(session))
     else:
-        answer = RedirectResponse(target, status_code=302, headers=NO_STORE)
+        answer = RedirectResponse(target, status_code=302, headers=PRIVATE_REDIRECT)
     cookie.attach(answer, session, browser_value)
     return answer
 

@@ -140,6 +140,26 @@ async def test_webhook_before_the_callback(api: ConnectApi, enode: FakeEnode) ->
     assert "Car connected" in page.text
 
 
+async def test_a_callback_from_another_browser_applies_nothing(
+    api: ConnectApi, enode: FakeEnode
+) -> None:
+    """The kept webhook waits for the bound browser: the same callback from another browser
+    is a 403 page and leaves the session waiting; the first car announced wins."""
+    session = await api.created("bea", {"provider": "enode"})
+    callback = await _link(api, session)
+    await _webhook(api, [_discovered("bea", enode_car(21))])
+    await _webhook(api, [_discovered("bea", enode_car(22))])
+    async with api.other_browser() as other:
+        refused = await other.get(path_and_query(callback))
+    assert refused.status_code == 403 and "another browser" in refused.text
+    waiting = await api.get("bea", session["id"])
+    assert waiting["status"] == "awaiting_external" and waiting["vehicleId"] is None
+    assert (await api.callback(callback)).status_code == 302
+    done = await api.get("bea", session["id"])
+    assert done["status"] == "authorized"
+    assert done["vin"] == enode_car(21)["information"]["vin"]
+
+
 async def test_duplicate_deliveries_bind_one_vehicle(api: ConnectApi, enode: FakeEnode) -> None:
     session = await api.created("cat", {"provider": "enode"})
     await _back_from_link(api, session)

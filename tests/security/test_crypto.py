@@ -1,9 +1,8 @@
-"""AES-GCM envelopes with key ids, rotation, and sealed tokens."""
+"""AES-GCM envelopes with key ids, rotation, minted tokens and keyed hashes."""
 
 from __future__ import annotations
 
 import base64
-import time
 
 import pytest
 
@@ -65,15 +64,21 @@ def test_bad_key_settings_name_the_setting(bad: str) -> None:
         Keyring.from_setting(bad)
 
 
-def test_sealed_tokens_expire_and_keep_their_purpose() -> None:
-    ring = Keyring.from_setting(KEY_A)
-    token = ring.seal_token("page", {"s": "1"}, 60)
-    assert ring.open_token("page", token)["s"] == "1"
+def test_minted_tokens_are_deterministic_and_keep_their_purpose() -> None:
+    """The same claims under the same key mint the same token; purpose and key bind it."""
+    ring = Keyring.from_setting(f"a1:{KEY_A},b2:{KEY_B}")
+    token = ring.mint("page", {"s": "1", "c": "x"}, "a1")
+    assert token == ring.mint("page", {"c": "x", "s": "1"}, "a1")
+    assert token.startswith("a1.")
+    assert ring.open_minted("page", token) == ("a1", {"c": "x", "s": "1"})
+    assert ring.mint("page", {"s": "1", "c": "x"}, "b2") != token
     with pytest.raises(DecryptionError):
-        ring.open_token("state", token)
-    expired = ring.seal_token("page", {"s": "1"}, -1)
+        ring.open_minted("state", token)
     with pytest.raises(DecryptionError):
-        ring.open_token("page", expired)
-    assert time.time() > 0
+        ring.open_minted("page", token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
     with pytest.raises(DecryptionError):
-        ring.open_token("page", "x" * 2000)
+        ring.open_minted("page", "x" * 2000)
+    with pytest.raises(DecryptionError):
+        ring.mint("page", {}, "zz")
+    assert ring.digest("a1", token) != ring.digest("b2", token)
+    assert len(ring.digest("a1", token)) == 64
