@@ -167,6 +167,14 @@ RELAYS_PER_ROUND = 3000
 RELAYS_SMOKE = 200
 
 
+def _forget_binding(client: httpx.AsyncClient, session_id: str) -> None:
+    """Drop a prepared session's binding cookie: the jar of one client preparing thousands of
+    sessions would otherwise send them all on every request."""
+    for cookie in list(client.cookies.jar):
+        if cookie.name.endswith(session_id):
+            client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+
+
 async def prepare_relays(base: str, count: int, first: int = 0) -> list[tuple[str, str, str]]:
     """Sessions taken to the sandbox redirect: (relay path, Authorization, JSON body) triples.
 
@@ -206,6 +214,7 @@ async def prepare_relays(base: str, count: int, first: int = 0) -> list[tuple[st
                     },
                 )
                 expect(approved, 302, 303)
+                _forget_binding(client, session["id"])
                 path = f"/api/v1/users/{user}/connect-sessions/{session['id']}/info"
                 body = '{"redirectUrl": "' + approved.headers["location"] + '"}'
                 return path, authorization, body

@@ -23,7 +23,7 @@ from service.errors import (
     StoreUnavailable,
     ValidationFailed,
 )
-from service.http.browser_cookie import BrowserDep
+from service.http.browser_cookie import BrowserCookieDep, BrowserDep
 from service.http.dependencies import UseCasesDep, limit_by_client_ip
 
 router = APIRouter(tags=["provider callbacks"], dependencies=[Depends(limit_by_client_ip)])
@@ -54,6 +54,7 @@ QueryValue = Annotated[str | None, Query(max_length=4096)]
 )
 async def provider_callback(
     flows: UseCasesDep,
+    cookie: BrowserCookieDep,
     browser: BrowserDep,
     provider: ProviderName,
     state: QueryValue = None,
@@ -74,5 +75,4 @@ async def provider_callback(
         "error_description": error_description,
         "issuer": issuer,
     }
-    target = await flows.completion.callback(provider, query, browser)
-    return RedirectResponse(target, status_code=302)
+    return cookie.follow(await flows.completion.callback(provider, query, browser), 302)

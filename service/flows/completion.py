@@ -104,6 +104,14 @@ Arrival = Redirect | AuthorizeCall | Announcement
 
 
 @dataclass(frozen=True)
+class NextPage:
+    """Where a hosted step sends the browser, and the session as the step left it."""
+
+    url: str
+    session: Session
+
+
+@dataclass(frozen=True)
 class Presented:
     """What came with a redirect and must match the session it names."""
 
@@ -160,7 +168,7 @@ class Completion:
 
     async def callback(
         self, provider_name: ProviderName, query: dict[str, str | None], browsers: BrowserIds
-    ) -> str:
+    ) -> NextPage:
         """Complete the leg a provider redirect belongs to; where the browser goes next.
 
         `query` is the redirect's: state, code, error, error_description, issuer; `browsers`
@@ -179,8 +187,8 @@ class Completion:
             # The exchange was cut off by a crash and a fresh leg is offered: sign in again.
             fresh = start_url(session, self._ctx.urls)
             if fresh is not None:
-                return fresh
-        return next_page(session, self._ctx.urls)
+                return NextPage(fresh, session)
+        return NextPage(next_page(session, self._ctx.urls), session)
 
     async def relay(
         self,
@@ -460,7 +468,8 @@ async def _read_with_lease(
             if read.current is None or read.current.session.owner != owner:
                 raise ConnectSessionNotFound()
             session = read.current.session
-            if presented is not None and presented.at_callback:
+            if presented is not None and presented.at_callback and not session.is_finished:
+                # A finished session answers a replay as it did (its cookie is gone by then).
                 check_browser(ctx, session, presented.browsers)
             if _replay_of(session, nonce, fingerprint):
                 return session
@@ -490,7 +499,8 @@ async def _note_leg_done(
     the provider announced it before the browser came back)."""
 
     def done(session: Session) -> Session:
-        check_browser(ctx, session, presented.browsers)
+        if not session.is_finished:
+            check_browser(ctx, session, presented.browsers)
         if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
             return session  # settled: the bound browser came back again
         check_leg(session, nonce)

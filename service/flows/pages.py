@@ -10,6 +10,7 @@ from service.domain.providers import ProviderName
 from service.domain.states import SessionStatus
 from service.errors import ConnectSessionExpired, ConnectSessionNotFound, Forbidden
 from service.flows.browsers import BrowserIds, bind_browser, check_browser
+from service.flows.completion import NextPage
 from service.flows.context import FlowContext
 from service.flows.legs import Legs, allowed_providers
 from service.flows.records import read_session
@@ -100,11 +101,11 @@ class HostedPages:
         assert found is not None
         return found
 
-    async def choose(self, token: str, vin: str, browsers: BrowserIds) -> str:
+    async def choose(self, token: str, vin: str, browsers: BrowserIds) -> NextPage:
         """Bind the chosen car; the page the browser goes to next."""
         choosing = await self.open_session(token, browsers)
         session = await self._legs.choose(choosing.owner, choosing.id, vin)
-        return next_page(session, self._ctx.urls)
+        return NextPage(next_page(session, self._ctx.urls), session)
 
     async def outcome(self, session: Session) -> PageOutcome:
         """What the end page shows of a session."""

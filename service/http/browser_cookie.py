@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
 from service.domain.models import Session, utcnow
 from service.flows.browsers import BrowserIds
+from service.flows.completion import NextPage
 
 SECURE_PREFIX = "__Host-vc-"
 """On https: `__Host-` (Secure, Path=/, no Domain), so no other host can set or read it."""
@@ -42,6 +44,23 @@ class BrowserCookie:
             self.prefix + session.id,
             value,
             max_age=_seconds_until(session.expires_at) + SLACK_SECONDS,
+            path="/",
+            secure=self.secure,
+            httponly=True,
+            samesite="lax",
+        )
+
+    def follow(self, page: NextPage, status_code: int) -> RedirectResponse:
+        """The redirect to a hosted step's next page; a finished session's cookie goes."""
+        response = RedirectResponse(page.url, status_code=status_code)
+        if page.session.is_finished:
+            self.forget(response, page.session)
+        return response
+
+    def forget(self, response: Response, session: Session) -> None:
+        """Remove a finished session's cookie (a browser keeps only those of open sessions)."""
+        response.delete_cookie(
+            self.prefix + session.id,
             path="/",
             secure=self.secure,
             httponly=True,

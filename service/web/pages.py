@@ -115,12 +115,13 @@ async def choice_page(
 @router.post("/choose", dependencies=[Depends(same_origin_form)])
 async def choice_submit(
     flows: UseCasesDep,
+    cookie: BrowserCookieDep,
     browser: BrowserDep,
     token: FormToken,
     vin: Annotated[str, Form(min_length=1, max_length=32)],
 ) -> RedirectResponse:
     """Bind the chosen car and go on to the end of the hosted legs."""
-    return RedirectResponse(await flows.pages.choose(token, vin, browser), status_code=303)
+    return cookie.follow(await flows.pages.choose(token, vin, browser), 303)
 
 
 @router.get("/end")

@@ -58,7 +58,8 @@ async def test_a_sandbox_flow_binds_one_vehicle(built: Built) -> None:
     end_page = await built.flows.completion.callback(
         ProviderName.SANDBOX, await _signed_in(built, login), browser
     )
-    assert end_page.startswith(built.flows.urls.end_page_prefix + "?token=")
+    assert end_page.url.startswith(built.flows.urls.end_page_prefix + "?token=")
+    assert end_page.session.status == SessionStatus.AUTHORIZED
     done = await built.flows.sessions.read(ALICE, session_id)
     assert done.session.status == SessionStatus.AUTHORIZED and done.version > waiting.version
     vehicles = (await built.flows.vehicles.list(ALICE)).items

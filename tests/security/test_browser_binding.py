@@ -115,6 +115,17 @@ async def test_a_cookie_of_another_session_does_not_bind(api: ConnectApi) -> Non
     await _unchanged(api, "fred", theirs["id"], "awaiting_external")
 
 
+async def test_a_finished_leg_forgets_its_cookie(api: ConnectApi) -> None:
+    """The callback that finishes a session removes its cookie: a browser keeps only those
+    of open sessions."""
+    session, callback = await api.callback_url_for("hana")
+    assert f"vc-{session['id']}" in api.client.cookies
+    finished = await api.callback(callback)
+    assert finished.status_code == 302
+    assert f"vc-{session['id']}" not in api.client.cookies
+    assert (await api.get("hana", session["id"]))["status"] == "authorized"
+
+
 @pytest.fixture
 async def https_api(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """The app served as https://connect.example (embedded store)."""
