@@ -15,6 +15,7 @@ import asyncio
 import os
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
@@ -137,11 +138,22 @@ class _User:
 async def run_load(base_url: str, secret: str, users: int, seconds: float) -> Totals:
     """Run the simulated users against base_url and check the store afterwards."""
     totals = Totals(users, seconds)
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=30, limits=limits, headers={"Origin": base_url}
-    ) as client:
-        people = [_User(client, totals, f"load-{i}-{os.getpid()}", secret) for i in range(users)]
+    limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
+    async with AsyncExitStack() as stack:
+        # One browser (cookie jar, connections) per user, as in the field.
+        people = [
+            _User(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=base_url, timeout=30, limits=limits, headers={"Origin": base_url}
+                    )
+                ),
+                totals,
+                f"load-{i}-{os.getpid()}",
+                secret,
+            )
+            for i in range(users)
+        ]
         started = time.monotonic()
         await asyncio.gather(*(user.run_until(started + seconds) for user in people))
         totals.seconds = time.monotonic() - started
