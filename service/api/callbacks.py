@@ -28,7 +28,13 @@ from service.http.dependencies import UseCasesDep, limit_by_client_ip
 
 router = APIRouter(tags=["provider callbacks"], dependencies=[Depends(limit_by_client_ip)])
 
-QueryValue = Annotated[str | None, Query(max_length=4096)]
+# Bounded so that every schema-valid callback fits the server's request line (about 64 KiB,
+# at 12 bytes for a percent-encoded 4-byte character): 3,840 characters in all.
+State = Annotated[str | None, Query(max_length=1024)]
+Code = Annotated[str | None, Query(max_length=1024)]
+ErrorName = Annotated[str | None, Query(max_length=256)]
+ErrorText = Annotated[str | None, Query(max_length=1024)]
+Issuer = Annotated[str | None, Query(max_length=512)]
 
 
 @router.get(
@@ -57,11 +63,11 @@ async def provider_callback(
     cookie: BrowserCookieDep,
     browser: BrowserDep,
     provider: ProviderName,
-    state: QueryValue = None,
-    code: QueryValue = None,
-    error: QueryValue = None,
-    error_description: QueryValue = None,
-    issuer: QueryValue = None,
+    state: State = None,
+    code: Code = None,
+    error: ErrorName = None,
+    error_description: ErrorText = None,
+    issuer: Issuer = None,
 ) -> RedirectResponse:
     """Complete the leg the state names, then send the browser to the session's next page.
 
