@@ -28,6 +28,7 @@ from typing import Any
 
 PROBLEM_TYPE_BASE = "https://vehicle-connect.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+JSON_MEDIA_TYPE = "application/json"
 
 
 class ProblemError(Exception):

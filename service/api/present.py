@@ -30,11 +30,10 @@ from service.domain.navigation import redirect_url, start_url
 from service.domain.paging import Cursor, Page
 from service.domain.states import SessionStatus
 from service.domain.urls import PublicUrls
+from service.errors import JSON_MEDIA_TYPE
 
 RENDERED_SESSIONS = 2048
 """Renderings of stored sessions kept (the newest; an app polls its session)."""
-
-JSON = "application/json"
 
 
 def session_out(session: Session, urls: PublicUrls) -> ConnectSessionOut:
@@ -120,7 +119,7 @@ class Presenter:
     def session(self, session: Session, status_code: int = 200) -> Response:
         """The ConnectSession resource."""
         body = _json(session_out(session, self._urls))
-        return Response(body, status_code=status_code, media_type=JSON)
+        return Response(body, status_code=status_code, media_type=JSON_MEDIA_TYPE)
 
     def stored_session(self, current: Versioned) -> Response:
         """A stored session, rendered once per version.
@@ -136,7 +135,7 @@ class Presenter:
             if len(self._rendered) >= RENDERED_SESSIONS:
                 del self._rendered[next(iter(self._rendered))]
             self._rendered[key] = body
-        return Response(body, media_type=JSON)
+        return Response(body, media_type=JSON_MEDIA_TYPE)
 
     def sessions(self, page: Page[Session], request: Request) -> Response:
         """A page of ConnectSession resources: a JSON array, the next page in `Link`."""
@@ -144,7 +143,7 @@ class Presenter:
 
     def vehicle(self, vehicle: Vehicle) -> Response:
         """The Vehicle resource."""
-        return Response(_json(vehicle_out(vehicle)), media_type=JSON)
+        return Response(_json(vehicle_out(vehicle)), media_type=JSON_MEDIA_TYPE)
 
     def vehicles(self, page: Page[Vehicle], request: Request) -> Response:
         """A page of Vehicle resources: a JSON array, the next page in `Link`."""
@@ -155,7 +154,9 @@ class Presenter:
         return self._page([profile_out(p) for p in page.items], page.next, request)
 
     def _page(self, items: list[BaseModel], after: Cursor | None, request: Request) -> Response:
-        response = Response("[" + ",".join(_json(item) for item in items) + "]", media_type=JSON)
+        response = Response(
+            "[" + ",".join(_json(item) for item in items) + "]", media_type=JSON_MEDIA_TYPE
+        )
         if after is not None:
             # The same list from our public origin (not the request's Host), one page on.
             query = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]

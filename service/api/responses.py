@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from service.api.schemas import ProblemOut
 from service.errors import (
+    JSON_MEDIA_TYPE,
     PROBLEM_MEDIA_TYPE,
     AuthTokenExpired,
     AuthTokenInvalid,
@@ -31,7 +32,8 @@ USER_ROUTE_ERRORS: tuple[type[ProblemError], ...] = (
 
 
 def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
-    """The `responses` entry for these errors, grouped by status.
+    """The `responses` entry for these errors, grouped by status (as problem+json, or as
+    application/json for a client that accepts only that).
 
     Every operation may also answer 400 VALIDATION_FAILED (the server refuses requests it
     cannot parse, an oversize request line say, before any route runs) and 429 RATE_LIMITED.
@@ -46,7 +48,8 @@ def problems(*errors: type[ProblemError]) -> dict[int | str, dict[str, Any]]:
         status: {
             "model": ProblemOut,
             "content": {
-                PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+                media_type: {"schema": {"$ref": "#/components/schemas/ProblemOut"}}
+                for media_type in (PROBLEM_MEDIA_TYPE, JSON_MEDIA_TYPE)
             },
             "description": "Problem: " + ", ".join(codes),
         }

@@ -27,7 +27,10 @@ class _Out(BaseModel):
 
 
 class CreateSessionRequest(_Body):
-    """Create a connect session. `{}` is valid: the user picks a brand on the start page."""
+    """Create a connect session. `{}` is valid: the user picks a brand on the start page.
+    An unknown field is refused (422 naming it): a typo must not make a different session."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     provider: ProviderName | None = None
     vehicle_profile_id: ProfileId | None = None
@@ -39,7 +42,9 @@ class CreateSessionRequest(_Body):
 
 
 class ReconnectRequest(_Body):
-    """Re-connect options."""
+    """Re-connect options (an unknown field is 422, as on create)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     redirect_uri: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
     language: Language | None = None

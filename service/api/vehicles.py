@@ -11,7 +11,7 @@ from service.api.paging import PageCursor, PageLimit, page_start, paged
 from service.api.responses import USER_ROUTE_ERRORS, problems
 from service.api.schemas import VehicleOut, VehiclePatch
 from service.domain.paging import DEFAULT_PAGE_SIZE
-from service.errors import ConnectedVehicleNotFound, PayloadTooLarge
+from service.errors import ConnectedVehicleNotFound, MethodNotAllowed, PayloadTooLarge
 
 router = APIRouter(prefix="/api/v1/users/{userId}/vehicles", tags=["vehicles"])
 
@@ -34,6 +34,16 @@ async def list_vehicles(
     """A page of the user's vehicles, removed ones included, oldest first."""
     page = await call.flows.vehicles.list(call.owner, limit, page_start(cursor))
     return call.present.vehicles(page, request)
+
+
+@router.api_route(
+    "/connect-sessions", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def connect_sessions_other_methods(request: Request) -> None:
+    """Only POST creates a session here: any other method is 405 (not a vehicle lookup)."""
+    raise MethodNotAllowed(
+        f"{request.method} is not allowed on {request.url.path}", headers={"Allow": "POST"}
+    )
 
 
 @router.get(

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 from service.domain.models import Session
 from service.domain.navigation import redirect_url as session_redirect_url
 from service.domain.urls import PublicUrls
-from service.errors import ConnectInvalidState, ValidationFailed
+from service.errors import ConnectInvalidAuthCode, ConnectInvalidState, ValidationFailed
 from service.providers.base import LegResult
 
 _MAX_COOKIE_VALUE = 4096
@@ -96,9 +96,10 @@ def _invalid(field: str, message: str) -> ValidationFailed:
 def captured_result(
     redirect_url: str | None, cookies: dict[str, str] | None, body: str | None
 ) -> tuple[str, LegResult] | None:
-    """The state and provider result a relay carries; None when it carries nothing to act on.
+    """The state and provider result a relay carries; None when it carries no URL.
 
-    A URL with a code or an error but no state is refused (400 CONNECT_INVALID_STATE).
+    A URL with neither code, state nor error is refused (400 CONNECT_INVALID_AUTH_CODE); one
+    with a code or an error but no state too (400 CONNECT_INVALID_STATE).
     """
     if not redirect_url:
         return None
@@ -106,7 +107,7 @@ def captured_result(
     state, code, error = captured.get("state"), captured.get("code"), captured.get("error")
     if state is None:
         if code is None and error is None:
-            return None
+            raise ConnectInvalidAuthCode("The redirect carries no code.")
         raise ConnectInvalidState("The captured redirect carries no state.")
     result = LegResult(
         code=code or None,

@@ -91,6 +91,8 @@ class Sessions:
         """Cancel an open session."""
 
         def cancel(session: Session) -> Session:
+            if session.status == SessionStatus.CANCELLED:
+                return session  # cancelling again answers with it (idempotent)
             if session.is_finished:
                 raise refusal(session.status)
             return session.transit(Trigger.CANCEL, utcnow())

@@ -13,7 +13,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from service.errors import PROBLEM_MEDIA_TYPE, ProblemError
+from service.errors import JSON_MEDIA_TYPE, PROBLEM_MEDIA_TYPE, ProblemError
 
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -93,6 +93,15 @@ def _wants_html(request: Request) -> bool:
     return request.url.path.startswith(_BROWSER_PREFIXES) and "text/html" in accept
 
 
+def problem_media_type(request: Request) -> str:
+    """`application/json` for a client that asks for it and not for problem+json (the Jedlix
+    SDK reads error bodies only under that type); `application/problem+json` otherwise."""
+    accept = request.headers.get("accept", "")
+    if JSON_MEDIA_TYPE in accept and PROBLEM_MEDIA_TYPE not in accept:
+        return JSON_MEDIA_TYPE
+    return PROBLEM_MEDIA_TYPE
+
+
 def problem_response(request: Request, error: ProblemError) -> Response:
     """Render error as problem+json, or as a readable page for a browser on a hosted route."""
     headers = dict(error.headers)
@@ -111,6 +120,6 @@ def problem_response(request: Request, error: ProblemError) -> Response:
     return JSONResponse(
         error.to_problem(request.url.path),
         status_code=error.status,
-        media_type=PROBLEM_MEDIA_TYPE,
+        media_type=problem_media_type(request),
         headers=headers,
     )

@@ -106,12 +106,18 @@ async def test_a_denial_fails_the_session_with_access_denied(built: Built) -> No
     assert (await built.flows.vehicles.list(ALICE)).items == []
 
 
-async def test_cancel_is_refused_once_finished(built: Built) -> None:
+async def test_cancel_is_idempotent_and_refused_once_otherwise_finished(built: Built) -> None:
+    """Cancelling again answers with the cancelled session; a failed one is refused."""
     created = await built.flows.sessions.create(ALICE, SessionRequest(label="mine"))
     cancelled = await built.flows.sessions.cancel(ALICE, created.id)
     assert cancelled.status == SessionStatus.CANCELLED
+    assert await built.flows.sessions.cancel(ALICE, created.id) == cancelled
+    session_id, login, browser = await _to_login(built)
+    await built.flows.completion.callback(
+        ProviderName.SANDBOX, await _signed_in(built, login, approve=False), browser
+    )
     with pytest.raises(ConnectVehicleNotPending):
-        await built.flows.sessions.cancel(ALICE, created.id)
+        await built.flows.sessions.cancel(ALICE, session_id)
     listed = (await built.flows.sessions.list(ALICE, SessionStatus.CANCELLED)).items
     assert [session.id for session in listed] == [created.id]
 
