@@ -25,7 +25,7 @@ from service.api.schemas import (
     RelayRequest,
 )
 from service.domain.paging import DEFAULT_PAGE_SIZE
-from service.domain.states import SessionStatus
+from service.domain.states import SessionKind, SessionStatus
 from service.errors import (
     ConnectedVehicleNotFound,
     ConnectInvalidAuthCode,
@@ -150,11 +150,19 @@ async def list_connect_sessions(
     call: UserCallDep,
     request: Request,
     status: Annotated[SessionStatus | None, Query()] = None,
+    kind: Annotated[
+        SessionKind | None,
+        Query(
+            alias="type",
+            description="Only unfinished sessions of this kind (the Jedlix SDK resumes from "
+            "them); chargers and energy suppliers have none.",
+        ),
+    ] = None,
     limit: PageLimit = DEFAULT_PAGE_SIZE,
     cursor: PageCursor = None,
 ) -> Response:
-    """A page of the user's sessions, filtered by status."""
-    page = await call.flows.sessions.list(call.owner, status, limit, page_start(cursor))
+    """A page of the user's sessions, filtered by status and kind."""
+    page = await call.flows.sessions.list(call.owner, status, limit, page_start(cursor), kind=kind)
     return call.present.sessions(page, request)
 
 

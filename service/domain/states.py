@@ -20,6 +20,14 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class SessionKind(StrEnum):
+    """What a Jedlix connect session connects (`?type=` of the session list)."""
+
+    VEHICLE = "vehicle"
+    CHARGER = "charger"
+    ENERGY_SUPPLIER = "energySupplier"
+
+
 class Trigger(StrEnum):
     """What moves a session."""
 

@@ -12,7 +12,7 @@ from service.domain.catalogue import find_profile
 from service.domain.models import Owner, Session, Versioned, utcnow
 from service.domain.paging import DEFAULT_PAGE_SIZE, Cursor, Page
 from service.domain.providers import ProviderName
-from service.domain.states import SessionStatus, Trigger
+from service.domain.states import SessionKind, SessionStatus, Trigger
 from service.errors import (
     ConnectedVehicleNotFound,
     ConnectProviderNotSupportedForVehicle,
@@ -83,9 +83,16 @@ class Sessions:
         status: SessionStatus | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         after: Cursor | None = None,
+        kind: SessionKind | None = None,
     ) -> Page[Session]:
-        """A page of the owner's sessions, newest first, expiry applied, filtered by status."""
-        return await list_sessions(self._ctx, owner, status, limit, after)
+        """A page of the owner's sessions, newest first, expiry applied, filtered by status;
+        of one kind, the unfinished ones only (the Jedlix SDK resumes from them). Every
+        session here connects a vehicle: chargers and energy suppliers have none."""
+        if kind is not None and kind != SessionKind.VEHICLE:
+            return Page([])
+        return await list_sessions(
+            self._ctx, owner, status, limit, after, unfinished=kind is not None
+        )
 
     async def cancel(self, owner: Owner, session_id: str) -> Session:
         """Cancel an open session."""
@@ -199,8 +206,11 @@ async def list_sessions(
     status: SessionStatus | None,
     limit: int = DEFAULT_PAGE_SIZE,
     after: Cursor | None = None,
+    *,
+    unfinished: bool = False,
 ) -> Page[Session]:
-    """A page of the owner's sessions, newest first, expiry applied, filtered by status."""
+    """A page of the owner's sessions, newest first, expiry applied, filtered by status (and
+    to unfinished ones)."""
     repository = ctx.store.sessions
     now = utcnow()
     chosen: list[Session] = []
@@ -221,7 +231,9 @@ async def list_sessions(
             session = item.session
             if session.is_past_expiry(now):
                 session = (await read_session(ctx, owner, session.id)).session
-            if status is None or session.status == status:
+            if (status is None or session.status == status) and not (
+                unfinished and session.is_finished
+            ):
                 chosen.append(session)
         if len(batch) <= wanted:
             return Page(chosen)

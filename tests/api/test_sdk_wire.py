@@ -78,3 +78,32 @@ async def test_other_methods_on_the_create_path_are_405(api: ConnectApi, method:
     )
     assert response.status_code == 405 and problem_code(response) == "METHOD_NOT_ALLOWED"
     assert response.headers["allow"] == "POST"
+
+
+async def test_the_session_list_by_kind_has_the_unfinished_vehicle_sessions(
+    api: ConnectApi,
+) -> None:
+    """`type=vehicle`: unfinished sessions, newest first; charger and energySupplier: none;
+    `status=` still filters; an unknown kind is 422."""
+    done, denied = await api.callback_url_for("kinds", decision="deny")
+    await api.callback(denied)
+    older = await api.created("kinds", {})
+    newer = await api.created("kinds", {})
+
+    async def listed(query: str) -> list[str]:
+        response = await api.client.get(
+            api.url("kinds", f"connect-sessions?{query}"), headers=auth("kinds")
+        )
+        assert response.status_code == 200, response.text
+        return [session["id"] for session in response.json()]
+
+    assert await listed("type=vehicle") == [newer["id"], older["id"]]
+    assert await listed("type=charger") == []
+    assert await listed("type=energySupplier") == []
+    assert await listed("type=vehicle&status=pending") == [newer["id"], older["id"]]
+    assert await listed("type=vehicle&status=failed") == []
+    assert await listed("status=failed") == [done["id"]]
+    bad = await api.client.get(
+        api.url("kinds", "connect-sessions?type=boat"), headers=auth("kinds")
+    )
+    assert bad.status_code == 422 and problem_code(bad) == "VALIDATION_FAILED"
