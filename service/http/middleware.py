@@ -18,6 +18,9 @@ from service.observability.metrics import Metrics
 log = logging.getLogger("vehicle_connect.access")
 
 _CORRELATION_HEADERS = (b"jedlix-correlationid", b"x-request-id")
+_CLIENT_NAME, _CLIENT_VERSION = b"jedlix-clientname", b"jedlix-clientversion"
+MAX_CLIENT_SERIES = 100
+"""Distinct (client name, version) pairs counted by name; later ones count as "other"."""
 _MAX_ID_LENGTH = 128
 _NO_STORE = (b"cache-control", b"no-store")
 
@@ -29,14 +32,27 @@ def _safe_id(value: bytes) -> bytes | None:
     return None
 
 
+def _sdk_client(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    """(name, version) from Jedlix-ClientName and Jedlix-ClientVersion, when the name is
+    there and both are plain identifiers ("unknown" for a missing or odd version)."""
+    found = dict(item for item in headers if item[0] in (_CLIENT_NAME, _CLIENT_VERSION))
+    name = _safe_id(found.get(_CLIENT_NAME, b""))
+    if name is None:
+        return None
+    version = _safe_id(found.get(_CLIENT_VERSION, b"")) or b"unknown"
+    return name.decode(), version.decode()
+
+
 class CorrelationMiddleware:
-    """Echo Jedlix-CorrelationId / X-Request-Id (making an X-Request-Id), log each request, and
-    mark responses `Cache-Control: no-store` unless they say otherwise."""
+    """Echo Jedlix-CorrelationId / X-Request-Id (making an X-Request-Id), log each request with
+    the SDK client that names itself (and count those by name and version), and mark responses
+    `Cache-Control: no-store` unless they say otherwise."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self._metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
         # A request id is this process's random prefix and a counter (32 hex digits): unique
         # without asking the OS for randomness on every request.
         self._id_prefix = secrets.token_hex(8)
@@ -55,6 +71,7 @@ class CorrelationMiddleware:
             made = f"{self._id_prefix}{next(self._id_counter):016x}"
             echoed.append((b"x-request-id", made.encode()))
         correlation_id = echoed[0][1].decode()
+        client = _sdk_client(scope["headers"])
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         started = time.perf_counter()
         status = 500
@@ -76,9 +93,17 @@ class CorrelationMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self._record(scope["method"], route, status, elapsed, correlation_id)
+            self._record(scope["method"], route, status, elapsed, correlation_id, client)
 
-    def _record(self, method: str, route: str, status: int, elapsed: float, cid: str) -> None:
+    def _record(
+        self,
+        method: str,
+        route: str,
+        status: int,
+        elapsed: float,
+        cid: str,
+        client: tuple[str, str] | None,
+    ) -> None:
         series = self._series.get((method, route, status))
         if series is None:
             # Label lookups are cached: the routes, methods and statuses are a small set.
@@ -89,15 +114,28 @@ class CorrelationMiddleware:
             self._series[(method, route, status)] = series
         series[0].inc()
         series[1].observe(elapsed)
+        if client is not None:
+            self._count_client(client)
         if log.isEnabledFor(logging.INFO):
-            fields = {
+            fields: dict[str, Any] = {
                 "method": method,
                 "route": route,
                 "status": status,
                 "durationMs": round(elapsed * 1000, 2),
                 "correlationId": cid,
             }
+            if client is not None:
+                fields["clientName"], fields["clientVersion"] = client
             log.info("request", extra={"fields": fields})
+
+    def _count_client(self, client: tuple[str, str]) -> None:
+        counter = self._clients.get(client)
+        if counter is None:
+            labels = client if len(self._clients) < MAX_CLIENT_SERIES else ("other", "other")
+            counter = self._metrics.sdk_requests.labels(*labels)
+            if len(self._clients) < MAX_CLIENT_SERIES:
+                self._clients[client] = counter
+        counter.inc()
 
 
 class RequestBodyMiddleware:

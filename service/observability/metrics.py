@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests, session transitions, provider calls, webhooks, store errors."""
+"""Prometheus metrics: requests (and the SDK clients that sent them), session transitions,
+provider calls, webhooks, store errors."""
 
 from __future__ import annotations
 
@@ -46,6 +47,12 @@ class Metrics:
             "vehicle_connect_webhook_deliveries_total",
             "Webhook deliveries by provider and outcome",
             ["provider", "outcome"],
+            registry=self.registry,
+        )
+        self.sdk_requests = Counter(
+            "vehicle_connect_sdk_requests_total",
+            "Requests that name their client (Jedlix-ClientName, Jedlix-ClientVersion)",
+            ["client_name", "client_version"],
             registry=self.registry,
         )
         self.store_errors = Counter(

@@ -60,6 +60,27 @@ async def test_metrics_count_requests_transitions_and_provider_calls(api: Connec
     assert "vehicle_connect_webhook_deliveries_total" in after
 
 
+async def test_sdk_clients_are_counted_by_name_and_version(api: ConnectApi) -> None:
+    """Jedlix-ClientName and -ClientVersion count per pair; odd values and the pairs beyond
+    the cap do not make series of their own."""
+    name = "vehicle_connect_sdk_requests_total"
+    android = {"Jedlix-ClientName": "com.jedlix.sdk-android", "Jedlix-ClientVersion": "1.8.2"}
+    for _ in range(3):
+        await api.client.get(api.url("sdk", "vehicles"), headers={**auth("sdk"), **android})
+    odd = {"Jedlix-ClientName": "not a name!", "Jedlix-ClientVersion": "1"}
+    await api.client.get(api.url("sdk", "vehicles"), headers={**auth("sdk"), **odd})
+    for version in range(120):
+        many = {"Jedlix-ClientName": "com.jedlix.sdk-ios", "Jedlix-ClientVersion": f"0.{version}"}
+        await api.client.get("/healthz", headers=many)
+    metrics = (await api.client.get("/metrics", headers=METRICS_AUTH)).text
+    labels = {"client_name": "com.jedlix.sdk-android", "client_version": "1.8.2"}
+    assert _sample(metrics, name, **labels) == 3
+    assert "not a name" not in metrics
+    series = [line for line in metrics.splitlines() if line.startswith(name + "{")]
+    assert len(series) <= 101
+    assert _sample(metrics, name, client_name="other", client_version="other") >= 19
+
+
 @pytest.fixture
 def tesla() -> Iterator[FakeTesla]:
     with serve_fake(new_fake()) as fake:
@@ -76,7 +97,12 @@ def test_logs_of_a_full_relay_hold_no_secret(
     }
     with running_service(redis_server.url, tmp_path, **settings) as service:
         api = f"{service.base_url}/api/v1/users/log-user"
-        headers = {**auth("log-user"), "Jedlix-CorrelationId": "corr-123"}
+        headers = {
+            **auth("log-user"),
+            "Jedlix-CorrelationId": "corr-123",
+            "Jedlix-ClientName": "com.jedlix.sdk-android",
+            "Jedlix-ClientVersion": "1.8.2",
+        }
         session = httpx.post(
             f"{api}/vehicles/connect-sessions", headers=headers, json={"provider": "tesla"}
         ).json()
@@ -102,6 +128,9 @@ def test_logs_of_a_full_relay_hold_no_secret(
     assert len(requests) >= 5
     assert all(line.get("correlationId") for line in requests)
     assert any(line["correlationId"] == "corr-123" for line in requests)
+    named = [line for line in requests if line["correlationId"] == "corr-123"]
+    assert all(line.get("clientName") == "com.jedlix.sdk-android" for line in named)
+    assert all(line.get("clientVersion") == "1.8.2" for line in named)
     sent = tesla.token_requests[0]
     secrets = {
         "code": query_of(captured.url)["code"],
