@@ -28,7 +28,8 @@ from service.providers.base import (
 from service.providers.http import ProviderHttp, json_body
 
 DEFAULT_SCOPES = ("read_vehicle_info", "read_vin", "read_battery", "read_charge")
-_SCOPE_PATTERN_PREFIXES = ("read_", "control_")
+_SCOPE_PATTERN_PREFIXES = ("read_", "control_", "required:read_", "required:control_")
+"""Smartcar's permissions, optional or (`required:`) mandatory; sent as the session gave them."""
 
 
 def smartcar_denial(error: str, description: str | None) -> Denied:

@@ -87,6 +87,16 @@ async def test_connect_url_and_one_car(api: ConnectApi, smartcar: FakeSmartcar) 
     }
 
 
+async def test_required_scopes_reach_the_connect_url_as_given(
+    api: ConnectApi, smartcar: FakeSmartcar
+) -> None:
+    """Smartcar's `required:` permissions are sent as the session gave them, in order."""
+    scopes = ["required:read_vin", "read_battery", "required:control_charge", "enode:other"]
+    session = await api.created("req", {"provider": "smartcar", "scopes": scopes})
+    query = query_of(await api.provider_url(session))
+    assert query["scope"] == "required:read_vin read_battery required:control_charge"
+
+
 async def test_several_cars_go_to_the_choice_page(api: ConnectApi, smartcar: FakeSmartcar) -> None:
     session = await api.created("bob", {"provider": "smartcar"})
     callback = await _connect(api, session, email="family@example.com")
