@@ -28,17 +28,14 @@ BrowserIds = Mapping[str, str]
 """The binding cookies a request carried, by session id."""
 
 
-def is_bound_to(ctx: FlowContext, session: Session, browsers: BrowserIds) -> bool:
-    """True when the session's pages were first opened by this browser."""
-    browser = usable_browser_id(browsers.get(session.id))
-    if browser is None or session.browser_hash is None:
-        return False
-    return same_digest(session.browser_hash, ctx.links.digest(session, browser))
-
-
 def check_browser(ctx: FlowContext, session: Session, browsers: BrowserIds) -> None:
-    """Refuse (403, nothing changes) a step of a hosted leg from any other browser."""
-    if not is_bound_to(ctx, session, browsers):
+    """Refuse (403, nothing changes) a step of a hosted leg from any browser but the one that
+    first opened the session's pages."""
+    browser = usable_browser_id(browsers.get(session.id))
+    bound = browser is not None and same_digest(
+        session.browser_hash, ctx.links.digest(session, browser)
+    )
+    if not bound:
         raise Forbidden(FOREIGN)
 
 

@@ -125,11 +125,15 @@ class Presented:
     """The binding cookies the browser sent (callbacks)."""
 
 
-def check_presented(ctx: FlowContext, session: Session, presented: Presented) -> None:
-    """Refuse a redirect whose state is not the leg's, captured elsewhere, or from a browser
-    the session is not bound to (nothing changes)."""
-    if presented.at_callback:
+def check_callback_browser(ctx: FlowContext, session: Session, presented: Presented) -> None:
+    """Refuse a callback from a browser an open session is not bound to (nothing changes); a
+    finished session answers a replay as it did (its cookie is gone by then)."""
+    if presented.at_callback and not session.is_finished:
         check_browser(ctx, session, presented.browsers)
+
+
+def check_presented(ctx: FlowContext, session: Session, presented: Presented) -> None:
+    """Refuse a redirect whose state is not the leg's or that was captured elsewhere."""
     if not same_digest(session.state_hash, presented.state_digest):
         raise ConnectInvalidState("The state is no longer valid for this session.")
     if presented.captured_url is not None:
@@ -468,9 +472,8 @@ async def _read_with_lease(
             if read.current is None or read.current.session.owner != owner:
                 raise ConnectSessionNotFound()
             session = read.current.session
-            if presented is not None and presented.at_callback and not session.is_finished:
-                # A finished session answers a replay as it did (its cookie is gone by then).
-                check_browser(ctx, session, presented.browsers)
+            if presented is not None:
+                check_callback_browser(ctx, session, presented)
             if _replay_of(session, nonce, fingerprint):
                 return session
             if session.is_past_expiry(utcnow()):
@@ -499,8 +502,7 @@ async def _note_leg_done(
     the provider announced it before the browser came back)."""
 
     def done(session: Session) -> Session:
-        if not session.is_finished:
-            check_browser(ctx, session, presented.browsers)
+        check_callback_browser(ctx, session, presented)
         if session.consumed is not None and hmac.compare_digest(session.consumed.nonce, nonce):
             return session  # settled: the bound browser came back again
         check_leg(session, nonce)
